@@ -1,0 +1,112 @@
+"""Who may do what, in one place: HTTP views and WebSocket handlers both ask `can`/`require`.
+
+Rules are plain functions of (user, object) so they read like the policy they implement.
+"""
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership, Organisation, User
+from fairplatform.errors import Forbidden
+
+Actor = User | AnonymousUser
+Role = Membership.Role
+
+
+class Perm(StrEnum):
+    STAFF_AREA_ENTER = "staff:enter"
+    FAIR_CREATE = "fair:create"
+    FAIR_VIEW = "fair:view"
+    FAIR_MANAGE = "fair:manage"
+    BOOTH_EDIT = "booth:edit"
+    EMPLOYER_EDIT = "employer:edit"
+    STAFF_ACCOUNT_CREATE = "organisation:staff.create"
+    EMPLOYER_CREATE = "employer:create"
+
+
+def has_role(user: Actor, organisation_id: int, *roles: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    return any(
+        m.organisation_id == organisation_id and m.role in roles for m in _memberships(user)
+    )
+
+
+def _memberships(user: User) -> list[Membership]:
+    # Cached on the user object: one query per request or socket, however many checks follow.
+    cached: list[Membership] | None = getattr(user, "_membership_cache", None)
+    if cached is None:
+        cached = list(user.memberships.all())
+        user._membership_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def forget_memberships(user: User) -> None:
+    """Long-lived sockets call this so a revoked role stops working without a reconnect."""
+    user.__dict__.pop("_membership_cache", None)
+
+
+def _is_staff_member(user: Actor, _obj: object) -> bool:
+    return user.is_authenticated and bool(_memberships(user))
+
+
+def _organises(user: Actor, organisation: Organisation) -> bool:
+    return has_role(user, organisation.pk, Role.ORGANISER)
+
+
+def _can_create_staff(user: Actor, organisation: Organisation) -> bool:
+    """Organisers staff their own office and onboard employers; employer admins staff their own."""
+    if has_role(user, organisation.pk, Role.ORGANISER, Role.EMPLOYER_ADMIN):
+        return True
+    return organisation.kind == Organisation.Kind.EMPLOYER and _is_organiser_anywhere(user)
+
+
+def _is_organiser_anywhere(user: Actor) -> bool:
+    return user.is_authenticated and any(m.role == Role.ORGANISER for m in _memberships(user))
+
+
+def _can_view_fair(user: Actor, fair: Any) -> bool:
+    return fair.status != fair.Status.DRAFT or _can_manage_fair(user, fair)
+
+
+def _can_manage_fair(user: Actor, fair: Any) -> bool:
+    return has_role(user, fair.organiser_id, Role.ORGANISER)
+
+
+def _can_edit_booth(user: Actor, booth: Any) -> bool:
+    return _can_manage_fair(user, booth.fair) or has_role(
+        user, booth.employer.organisation_id, Role.EMPLOYER_ADMIN, Role.RECRUITER
+    )
+
+
+def _can_edit_employer(user: Actor, employer: Any) -> bool:
+    return has_role(user, employer.organisation_id, Role.EMPLOYER_ADMIN)
+
+
+RULES: dict[Perm, Callable[[Actor, Any], bool]] = {
+    Perm.STAFF_AREA_ENTER: _is_staff_member,
+    Perm.FAIR_CREATE: _organises,
+    Perm.FAIR_VIEW: _can_view_fair,
+    Perm.FAIR_MANAGE: _can_manage_fair,
+    Perm.BOOTH_EDIT: _can_edit_booth,
+    Perm.EMPLOYER_EDIT: _can_edit_employer,
+    Perm.STAFF_ACCOUNT_CREATE: _can_create_staff,
+    Perm.EMPLOYER_CREATE: lambda user, _obj: _is_organiser_anywhere(user),
+}
+
+
+def can(user: Actor, perm: Perm, obj: object = None) -> bool:
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return True
+    if user.is_authenticated and not user.is_active:
+        return False
+    return RULES[perm](user, obj)
+
+
+def require(user: Actor, perm: Perm, obj: object = None) -> None:
+    if not can(user, perm, obj):
+        raise Forbidden("permission.denied", _("You are not allowed to do this."), perm=str(perm))

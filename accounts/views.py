@@ -1,0 +1,38 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import CandidateSignupForm, LoginForm
+from accounts.services import candidate_register
+
+
+class SignInView(LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("frontend:home")
+    form = CandidateSignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = candidate_register(
+            full_name=data["full_name"],
+            password=data["password"],
+            email=data["email"],
+            phone=data["phone"],
+            preferred_language=get_language() or "it",
+            share_with_employers=data["share_with_employers"],
+        )
+        login(request, user, backend="accounts.backends.EmailOrPhoneBackend")
+        messages.success(request, _("Welcome! Your account is ready."))
+        return redirect("frontend:home")
+    status = 400 if form.is_bound else 200
+    return render(request, "registration/signup.html", {"form": form}, status=status)

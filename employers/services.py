@@ -1,0 +1,62 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from accounts.models import Organisation, User
+from accounts.permissions import Perm, require
+from employers.models import Employer, SectorSection
+from fairplatform.audit import audit_record
+from fairplatform.images import process_image
+
+
+@transaction.atomic
+def employer_create(
+    *,
+    actor: User,
+    legal_name: str,
+    vat_number: str,
+    sector: SectorSection,
+    fiscal_code: str = "",
+    description: str = "",
+    website: str = "",
+    region: str = "",
+    logo: UploadedFile | None = None,
+) -> Employer:
+    """An employer organisation and its profile, created together or not at all."""
+    require(actor, Perm.EMPLOYER_CREATE)
+    organisation = Organisation.objects.create(
+        name=legal_name, kind=Organisation.Kind.EMPLOYER, region=region
+    )
+    employer = Employer(
+        organisation=organisation,
+        legal_name=legal_name,
+        vat_number=vat_number,
+        fiscal_code=fiscal_code,
+        sector=sector,
+        description=description,
+        website=website,
+    )
+    employer.full_clean()
+    if logo is not None:
+        _attach_logo(employer, logo)
+    employer.save()
+    audit_record(actor=actor, action="employers.employer.created", obj=employer)
+    return employer
+
+
+@transaction.atomic
+def employer_set_logo(*, actor: User, employer: Employer, logo: UploadedFile) -> Employer:
+    require(actor, Perm.EMPLOYER_EDIT, employer)
+    _attach_logo(employer, logo)
+    employer.save(update_fields=["logo", "updated_at"])
+    audit_record(actor=actor, action="employers.employer.logo_changed", obj=employer)
+    return employer
+
+
+def _attach_logo(employer: Employer, upload: UploadedFile) -> None:
+    try:
+        picture = process_image(upload, fit_within=settings.LOGO_SIZE)
+    except ValidationError as exc:
+        raise ValidationError({"logo": exc.messages}) from exc
+    employer.logo.save(f"{employer.vat_number}.png", picture.content, save=False)

@@ -1,0 +1,19 @@
+"""`make test`: real PostgreSQL and Redis, always (DATABASE_URL and REDIS_URL are required)."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
+
+from fairplatform.settings.base import *  # noqa: E402, F403
+from fairplatform.settings.env import env_str  # noqa: E402
+
+if not env_str("DATABASE_URL").startswith("postgres"):
+    raise RuntimeError("Tests run on PostgreSQL: set DATABASE_URL (make test does).")
+if not env_str("REDIS_URL"):
+    raise RuntimeError("Tests run on Redis: set REDIS_URL (make test does).")
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LANGUAGE_CODE = "en"
+SERVE_MEDIA = True
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405

@@ -1,0 +1,180 @@
+"""Staff-area forms. They validate shape; services validate rules and write."""
+
+import zoneinfo
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, User
+from employers.models import Employer, SectorSection, Vacancy
+from rooms.models import FAIR_LANGUAGES, Fair
+
+COMMON_ZONES = [
+    "Europe/Rome",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Europe/Madrid",
+    "Europe/Lisbon",
+    "Europe/Athens",
+    "Europe/Bucharest",
+    "Europe/Dublin",
+]
+
+
+class StyledForm(forms.Form):
+    """Adds Bootstrap Italia classes to every widget."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+                continue
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs.setdefault("class", css)
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+class FairForm(StyledForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+    organiser = forms.ModelChoiceField(label=_("Organised by"), queryset=Organisation.objects.none())
+    sectors = forms.ModelMultipleChoiceField(
+        label=_("Sectors"),
+        queryset=SectorSection.objects.filter(
+            classification=SectorSection.Classification.NACE_REV2_1_ATECO_2025
+        ),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("NACE Rev. 2.1 / ATECO 2025 sections."),
+    )
+    region = forms.CharField(label=_("Region"), max_length=80)
+    timezone_name = forms.ChoiceField(
+        label=_("Time zone"), choices=[(zone, zone) for zone in COMMON_ZONES]
+    )
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=LocalDateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=LocalDateTimeInput())
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"), choices=FAIR_LANGUAGES, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, organisers: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organiser"].queryset = organisers  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        zone_name = cleaned.get("timezone_name")
+        if zone_name:
+            # The times were typed in the fair's zone, whatever zone the browser is in.
+            zone = zoneinfo.ZoneInfo(zone_name)
+            for name in ("starts_at", "ends_at"):
+                if cleaned.get(name):
+                    cleaned[name] = _in_zone(cleaned[name], zone)
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("The fair must end after it starts."))
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, fair: Fair) -> dict[str, Any]:
+        return {
+            "title": fair.title,
+            "description": fair.description,
+            "organiser": fair.organiser_id,
+            "sectors": list(fair.sectors.all()),
+            "region": fair.region,
+            "timezone_name": fair.timezone,
+            "starts_at": fair.local_start().replace(tzinfo=None),
+            "ends_at": fair.local_end().replace(tzinfo=None),
+            "languages": fair.languages,
+        }
+
+
+def _in_zone(moment: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    naive = timezone.make_naive(moment) if timezone.is_aware(moment) else moment
+    return naive.replace(tzinfo=zone)
+
+
+class EmployerForm(StyledForm):
+    legal_name = forms.CharField(label=_("Legal name"), max_length=200)
+    vat_number = forms.CharField(
+        label=_("VAT number (partita IVA)"),
+        max_length=13,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    fiscal_code = forms.CharField(label=_("Codice fiscale"), max_length=16, required=False)
+    sector = forms.ModelChoiceField(
+        label=_("Sector"),
+        queryset=SectorSection.objects.filter(
+            classification=SectorSection.Classification.NACE_REV2_1_ATECO_2025
+        ),
+    )
+    region = forms.CharField(label=_("Region"), max_length=80, required=False)
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    description = forms.CharField(label=_("About the company"), widget=forms.Textarea, required=False)
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, at most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+
+    def clean_vat_number(self) -> str:
+        return str(self.cleaned_data["vat_number"]).upper().removeprefix("IT").replace(" ", "")
+
+    def clean_fiscal_code(self) -> str:
+        return str(self.cleaned_data["fiscal_code"]).upper().replace(" ", "")
+
+
+class BoothCreateForm(StyledForm):
+    employer = forms.ModelChoiceField(label=_("Employer"), queryset=Employer.objects.none())
+    headline = forms.CharField(label=_("Headline"), max_length=160, required=False)
+
+    def __init__(self, *args: Any, fair: Fair, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["employer"].queryset = Employer.objects.exclude(booths__fair=fair)  # type: ignore[attr-defined]
+
+
+class BoothEditForm(StyledForm):
+    headline = forms.CharField(label=_("Headline"), max_length=160, required=False)
+    opens_at = forms.DateTimeField(label=_("Opens"), widget=LocalDateTimeInput(), required=False)
+    closes_at = forms.DateTimeField(label=_("Closes"), widget=LocalDateTimeInput(), required=False)
+    vacancies = forms.ModelMultipleChoiceField(
+        label=_("Vacancies shown"),
+        queryset=Vacancy.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    staff = forms.ModelMultipleChoiceField(
+        label=_("Staff"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, employer: Employer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["vacancies"].queryset = employer.vacancies.all()  # type: ignore[attr-defined]
+        self.fields["staff"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            memberships__organisation_id=employer.organisation_id
+        ).distinct()
+
+
+def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, on the fields it names where it can."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from frontend import staff_views as views
+
+app_name = "staff"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("fairs/new/", views.fair_create, name="fair_create"),
+    path("fairs/<int:fair_id>/", views.fair_manage, name="fair"),
+    path("fairs/<int:fair_id>/edit/", views.fair_edit, name="fair_edit"),
+    path("fairs/<int:fair_id>/publish/", views.fair_publish, name="fair_publish"),
+    path("fairs/<int:fair_id>/booths/new/", views.booth_create, name="booth_create"),
+    path("booths/<int:booth_id>/", views.booth_edit, name="booth_edit"),
+    path("employers/new/", views.employer_create, name="employer_create"),
+    path(
+        "organisations/<int:organisation_id>/people/new/",
+        views.staff_account_new,
+        name="staff_account_new",
+    ),
+]

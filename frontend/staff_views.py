@@ -1,0 +1,269 @@
+"""The staff area: organisers set up fairs, employers and booths; employers edit their booths."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.forms import StaffAccountForm
+from accounts.models import Membership, Organisation, User
+from accounts.permissions import Perm, can, require
+from accounts.services import staff_account_create
+from employers import services as employer_services
+from frontend.forms import (
+    BoothCreateForm,
+    BoothEditForm,
+    EmployerForm,
+    FairForm,
+    apply_validation_error,
+)
+from rooms import services as room_services
+from rooms.models import Booth, Fair
+from rooms.selectors import booths_editable_by, fairs_managed_by
+
+View = Callable[..., HttpResponse]
+
+
+def staff_only(view: View) -> View:
+    """Signed-in members of an organisation only; everyone else gets 403 (candidates included)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        require(request.user, Perm.STAFF_AREA_ENTER)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # noqa: S101  (staff_only guarantees it)
+    return request.user
+
+
+def _organiser_orgs(user: User) -> list[Organisation]:
+    return [
+        org
+        for org in Organisation.objects.filter(
+            kind__in=[Organisation.Kind.CPI, Organisation.Kind.EURES]
+        )
+        if can(user, Perm.FAIR_CREATE, org)
+    ]
+
+
+@staff_only
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    return render(
+        request,
+        "frontend/staff/dashboard.html",
+        {
+            "fairs": fairs_managed_by(user=user),
+            "booths": booths_editable_by(user=user),
+            "can_create_fairs": bool(_organiser_orgs(user)),
+            "can_create_employers": can(user, Perm.EMPLOYER_CREATE),
+            "memberships": user.memberships.select_related("organisation"),
+        },
+    )
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def fair_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    organisers = Organisation.objects.filter(pk__in=[o.pk for o in _organiser_orgs(user)])
+    if not organisers:
+        require(user, Perm.FAIR_CREATE, None)
+    form = FairForm(request.POST or None, organisers=organisers, initial={"languages": ["it"]})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            fair = room_services.fair_create(
+                actor=user,
+                organiser=data["organiser"],
+                title=data["title"],
+                description=data["description"],
+                region=data["region"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                timezone_name=data["timezone_name"],
+                languages=data["languages"],
+                sectors=list(data["sectors"]),
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Fair created as a draft. Add booths, then publish it."))
+            return redirect("staff:fair", fair_id=fair.pk)
+    status = 400 if form.is_bound else 200
+    return render(
+        request, "frontend/staff/form.html", _form_page(form, _("New fair")), status=status
+    )
+
+
+@staff_only
+def fair_manage(request: HttpRequest, fair_id: int) -> HttpResponse:
+    fair = get_object_or_404(Fair.objects.select_related("organiser"), pk=fair_id)
+    require(request.user, Perm.FAIR_MANAGE, fair)
+    booths = fair.booths.select_related("employer").order_by("employer__legal_name")
+    return render(request, "frontend/staff/fair.html", {"fair": fair, "booths": booths})
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def fair_edit(request: HttpRequest, fair_id: int) -> HttpResponse:
+    user = _user(request)
+    fair = get_object_or_404(Fair, pk=fair_id)
+    require(user, Perm.FAIR_MANAGE, fair)
+    organisers = Organisation.objects.filter(pk=fair.organiser_id)
+    form = FairForm(request.POST or None, organisers=organisers, initial=FairForm.initial_for(fair))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            room_services.fair_update(
+                actor=user,
+                fair=fair,
+                sectors=list(data["sectors"]),
+                title=data["title"],
+                description=data["description"],
+                region=data["region"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                timezone=data["timezone_name"],
+                languages=data["languages"],
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Fair saved."))
+            return redirect("staff:fair", fair_id=fair.pk)
+    status = 400 if form.is_bound else 200
+    return render(
+        request, "frontend/staff/form.html", _form_page(form, _("Edit fair")), status=status
+    )
+
+
+@staff_only
+@require_POST
+def fair_publish(request: HttpRequest, fair_id: int) -> HttpResponse:
+    fair = get_object_or_404(Fair, pk=fair_id)
+    room_services.fair_publish(actor=_user(request), fair=fair)
+    messages.success(request, _("The fair is published: candidates can see it now."))
+    return redirect("staff:fair", fair_id=fair.pk)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def employer_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require(user, Perm.EMPLOYER_CREATE)
+    form = EmployerForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            employer = employer_services.employer_create(actor=user, **data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Employer %(name)s added.") % {"name": employer.legal_name})
+            return redirect("staff:dashboard")
+    status = 400 if form.is_bound else 200
+    page = _form_page(form, _("New employer"), multipart=True)
+    return render(request, "frontend/staff/form.html", page, status=status)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def booth_create(request: HttpRequest, fair_id: int) -> HttpResponse:
+    user = _user(request)
+    fair = get_object_or_404(Fair, pk=fair_id)
+    require(user, Perm.FAIR_MANAGE, fair)
+    form = BoothCreateForm(request.POST or None, fair=fair)
+    if request.method == "POST" and form.is_valid():
+        try:
+            room_services.booth_create(actor=user, fair=fair, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Booth added."))
+            return redirect("staff:fair", fair_id=fair.pk)
+    status = 400 if form.is_bound else 200
+    return render(
+        request, "frontend/staff/form.html", _form_page(form, _("Add a booth")), status=status
+    )
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def booth_edit(request: HttpRequest, booth_id: int) -> HttpResponse:
+    user = _user(request)
+    booth = get_object_or_404(Booth.objects.select_related("fair", "employer"), pk=booth_id)
+    require(user, Perm.BOOTH_EDIT, booth)
+    initial = {
+        "headline": booth.headline,
+        "opens_at": booth.opens_at,
+        "closes_at": booth.closes_at,
+        "vacancies": list(booth.vacancies.all()),
+        "staff": list(booth.staff.all()),
+    }
+    form = BoothEditForm(request.POST or None, employer=booth.employer, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            room_services.booth_update(
+                actor=user,
+                booth=booth,
+                headline=form.cleaned_data["headline"],
+                opens_at=form.cleaned_data["opens_at"],
+                closes_at=form.cleaned_data["closes_at"],
+                vacancies=list(form.cleaned_data["vacancies"]),
+                staff=list(form.cleaned_data["staff"]),
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Booth saved."))
+            return redirect("staff:dashboard")
+    status = 400 if form.is_bound else 200
+    title = _("Booth of %(employer)s") % {"employer": booth.employer.legal_name}
+    return render(request, "frontend/staff/form.html", _form_page(form, title), status=status)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def staff_account_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    user = _user(request)
+    organisation = get_object_or_404(Organisation, pk=organisation_id)
+    require(user, Perm.STAFF_ACCOUNT_CREATE, organisation)
+    form = StaffAccountForm(request.POST or None)
+    allowed_roles = _roles_for(organisation)
+    form.fields["role"].choices = [c for c in Membership.Role.choices if c[0] in allowed_roles]  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_account_create(actor=user, organisation=organisation, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Account created. Ask them to set a password with “Forgot your password?”."),
+            )
+            return redirect("staff:dashboard")
+    status = 400 if form.is_bound else 200
+    title = _("New staff account at %(organisation)s") % {"organisation": organisation.name}
+    return render(request, "frontend/staff/form.html", _form_page(form, title), status=status)
+
+
+def _roles_for(organisation: Organisation) -> set[str]:
+    if organisation.kind == Organisation.Kind.EMPLOYER:
+        return {Membership.Role.EMPLOYER_ADMIN, Membership.Role.RECRUITER}
+    return {Membership.Role.ORGANISER, Membership.Role.CPI_OPERATOR}
+
+
+def _form_page(form: object, title: str, *, multipart: bool = False) -> dict[str, object]:
+    return {"form": form, "title": title, "multipart": multipart}

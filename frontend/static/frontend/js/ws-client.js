@@ -1,0 +1,63 @@
+// The browser side of docs/protocol.md: request/reply with ids, server events, reconnect.
+"use strict";
+
+class FairSocket {
+  constructor(path = "/ws/v1/") {
+    this.url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.listeners = new Map();
+    this.onOpen = [];
+    this.retry = 0;
+    this.connect();
+  }
+
+  connect() {
+    this.socket = new WebSocket(this.url);
+    this.socket.addEventListener("open", () => {
+      this.retry = 0;
+      // Re-subscribe after every reconnect: the server keeps no per-socket state.
+      for (const callback of this.onOpen) callback();
+    });
+    this.socket.addEventListener("message", (message) => this.dispatch(JSON.parse(message.data)));
+    this.socket.addEventListener("close", () => {
+      for (const { reject } of this.pending.values()) reject(new Error("socket closed"));
+      this.pending.clear();
+      // Exponential backoff with jitter so a restarted server is not hit by every client at once.
+      const delay = Math.min(30000, 500 * 2 ** this.retry++) * (0.5 + Math.random() / 2);
+      setTimeout(() => this.connect(), delay);
+    });
+  }
+
+  dispatch(frame) {
+    if (frame.event) {
+      for (const callback of this.listeners.get(frame.event) || []) callback(frame.data);
+      return;
+    }
+    const waiter = this.pending.get(frame.id);
+    if (!waiter) return;
+    this.pending.delete(frame.id);
+    if (frame.ok) waiter.resolve(frame.data);
+    else waiter.reject(Object.assign(new Error(frame.error.message), { code: frame.error.code }));
+  }
+
+  request(type, data = {}) {
+    const id = `c${this.nextId++}`;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.socket.send(JSON.stringify({ v: 1, id, type, data }));
+    });
+  }
+
+  on(event, callback) {
+    if (!this.listeners.has(event)) this.listeners.set(event, []);
+    this.listeners.get(event).push(callback);
+  }
+
+  whenOpen(callback) {
+    this.onOpen.push(callback);
+    if (this.socket.readyState === WebSocket.OPEN) callback();
+  }
+}
+
+window.FairSocket = FairSocket;

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from frontend import views
+
+app_name = "frontend"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("fairs/<int:fair_id>/", views.fair_detail, name="fair"),
+    path("booths/<int:booth_id>/", views.booth_detail, name="booth"),
+    path("protocol.json", views.protocol, name="protocol"),
+]

@@ -1,0 +1,41 @@
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from rooms.selectors import (
+    access_booth,
+    access_fair,
+    booth_open_vacancies,
+    fair_booths,
+    fairs_upcoming,
+)
+from signaling.protocol import protocol_constants
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "frontend/home.html", {"fairs": fairs_upcoming()})
+
+
+@require_GET
+def fair_detail(request: HttpRequest, fair_id: int) -> HttpResponse:
+    fair = access_fair(actor=request.user, fair_id=fair_id)
+    return render(
+        request, "frontend/fair.html", {"fair": fair, "booths": fair_booths(fair=fair)}
+    )
+
+
+@require_GET
+def booth_detail(request: HttpRequest, booth_id: int) -> HttpResponse:
+    booth = access_booth(actor=request.user, booth_id=booth_id)
+    return render(
+        request,
+        "frontend/booth.html",
+        {"booth": booth, "fair": booth.fair, "vacancies": booth_open_vacancies(booth=booth)},
+    )
+
+
+@require_GET
+def protocol(_request: HttpRequest) -> JsonResponse:
+    """The browser client reads its constants here, so they always match the server."""
+    return JsonResponse(protocol_constants())

@@ -1,0 +1,140 @@
+import zoneinfo
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from employers.models import Employer, SectorSection, Vacancy
+from fairplatform.models import BaseModel
+
+FAIR_LANGUAGES = [
+    ("it", _("Italian")),
+    ("en", _("English")),
+    ("fr", _("French")),
+    ("de", _("German")),
+    ("es", _("Spanish")),
+]
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(zone)s."), params={"zone": value})
+
+
+def validate_languages(value: object) -> None:
+    known = {code for code, _label in FAIR_LANGUAGES}
+    if not isinstance(value, list) or not value or not set(value) <= known:
+        raise ValidationError(_("Choose at least one language of the fair."))
+
+
+def default_languages() -> list[str]:
+    return ["it"]
+
+
+class Fair(BaseModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        LIVE = "live", _("Live")
+        CLOSED = "closed", _("Closed")
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    organiser = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="fairs",
+        verbose_name=_("organised by"),
+        limit_choices_to={"kind__in": [Organisation.Kind.CPI, Organisation.Kind.EURES]},
+    )
+    sectors = models.ManyToManyField(SectorSection, verbose_name=_("sectors"), related_name="+")
+    region = models.CharField(_("region"), max_length=80)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Rome", validators=[validate_timezone]
+    )
+    languages = models.JSONField(
+        _("languages"), default=default_languages, validators=[validate_languages]
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+
+    class Meta:
+        verbose_name = _("fair")
+        verbose_name_plural = _("fairs")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="fair_ends_after_start",
+                violation_error_message=_("The fair must end after it starts."),
+            )
+        ]
+        indexes = [models.Index(fields=["status", "starts_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(self.zone)
+
+    def local_end(self) -> datetime:
+        return self.ends_at.astimezone(self.zone)
+
+
+class Booth(BaseModel):
+    """An employer's place at one fair."""
+
+    fair = models.ForeignKey(Fair, on_delete=models.CASCADE, related_name="booths")
+    employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="booths")
+    headline = models.CharField(_("headline"), max_length=160, blank=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="booths", verbose_name=_("staff")
+    )
+    vacancies = models.ManyToManyField(
+        Vacancy, blank=True, related_name="booths", verbose_name=_("vacancies shown")
+    )
+    opens_at = models.DateTimeField(
+        _("opens"), null=True, blank=True, help_text=_("Empty: when the fair starts.")
+    )
+    closes_at = models.DateTimeField(
+        _("closes"), null=True, blank=True, help_text=_("Empty: when the fair ends.")
+    )
+
+    class Meta:
+        verbose_name = _("booth")
+        verbose_name_plural = _("booths")
+        ordering = ["employer__legal_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["fair", "employer"], name="booth_one_per_employer"),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True)
+                | Q(closes_at__isnull=True)
+                | Q(closes_at__gt=F("opens_at")),
+                name="booth_closes_after_opening",
+                violation_error_message=_("The booth must close after it opens."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employer} @ {self.fair}"
+
+    def clean(self) -> None:
+        if self.fair_id is None:
+            return
+        fair = self.fair
+        for field, moment in (("opens_at", self.opens_at), ("closes_at", self.closes_at)):
+            if moment and not fair.starts_at <= moment <= fair.ends_at:
+                raise ValidationError(
+                    {field: _("Booth hours must fall within the fair's dates.")}
+                )

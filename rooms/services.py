@@ -1,0 +1,150 @@
+"""Writes to fairs and booths. Each service validates, writes, audits and publishes after commit."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Organisation, User
+from accounts.permissions import Perm, require
+from employers.models import Employer, SectorSection, Vacancy
+from fairplatform.audit import audit_record
+from rooms.models import Booth, Fair
+from signaling import bus, groups
+from signaling.protocol import FairStatusChanged
+
+Status = Fair.Status
+
+
+@transaction.atomic
+def fair_create(
+    *,
+    actor: User,
+    organiser: Organisation,
+    title: str,
+    region: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    sectors: list[SectorSection],
+    timezone_name: str = "Europe/Rome",
+    languages: list[str] | None = None,
+    description: str = "",
+) -> Fair:
+    require(actor, Perm.FAIR_CREATE, organiser)
+    fair = Fair(
+        organiser=organiser,
+        title=title,
+        region=region,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=timezone_name,
+        languages=languages or ["it"],
+        description=description,
+    )
+    fair.full_clean()
+    fair.save()
+    fair.sectors.set(sectors)
+    audit_record(actor=actor, action="rooms.fair.created", obj=fair)
+    return fair
+
+
+@transaction.atomic
+def fair_update(*, actor: User, fair: Fair, sectors: list[SectorSection], **fields: Any) -> Fair:
+    require(actor, Perm.FAIR_MANAGE, fair)
+    for name, value in fields.items():
+        setattr(fair, name, value)
+    fair.full_clean()
+    fair.save()
+    fair.sectors.set(sectors)
+    audit_record(actor=actor, action="rooms.fair.updated", obj=fair, fields=sorted(fields))
+    return fair
+
+
+def _set_status(fair: Fair, status: str, *, actor: User | None) -> None:
+    previous = fair.status
+    fair.status = status
+    fair.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action="rooms.fair.status_changed", obj=fair, old=previous, new=status)
+    bus.publish_on_commit(
+        groups.fair(fair.pk),
+        "fair.status_changed",
+        FairStatusChanged(fair_id=fair.pk, status=status, status_label=str(fair.get_status_display())),  # type: ignore[arg-type]
+    )
+
+
+@transaction.atomic
+def fair_publish(*, actor: User, fair: Fair) -> Fair:
+    require(actor, Perm.FAIR_MANAGE, fair)
+    fair = Fair.objects.select_for_update().get(pk=fair.pk)
+    if fair.status == Status.DRAFT:
+        _set_status(fair, Status.PUBLISHED, actor=actor)
+    return fair
+
+
+def fairs_advance_status(*, now: datetime | None = None) -> int:
+    """Move published fairs to live at their start and live ones to closed at their end.
+
+    Run by Celery beat. Each fair moves in its own transaction under a row lock, so two beats
+    or a retry never announce the same change twice. Returns how many fairs moved.
+    """
+    now = now or timezone.now()
+    due = Fair.objects.filter(
+        Q(status=Status.PUBLISHED, starts_at__lte=now)
+        | Q(status__in=[Status.PUBLISHED, Status.LIVE], ends_at__lte=now)
+    ).values_list("pk", flat=True)
+    moved = 0
+    for fair_id in list(due):
+        with transaction.atomic():
+            fair = Fair.objects.select_for_update(skip_locked=True).filter(pk=fair_id).first()
+            if fair is None:
+                continue
+            target = _due_status(fair, now)
+            if target is not None:
+                _set_status(fair, target, actor=None)
+                moved += 1
+    return moved
+
+
+def _due_status(fair: Fair, now: datetime) -> str | None:
+    if fair.status in (Status.PUBLISHED, Status.LIVE) and fair.ends_at <= now:
+        return Status.CLOSED
+    if fair.status == Status.PUBLISHED and fair.starts_at <= now:
+        return Status.LIVE
+    return None
+
+
+@transaction.atomic
+def booth_create(
+    *, actor: User, fair: Fair, employer: Employer, headline: str = ""
+) -> Booth:
+    require(actor, Perm.FAIR_MANAGE, fair)
+    booth = Booth(fair=fair, employer=employer, headline=headline)
+    booth.full_clean()
+    booth.save()
+    audit_record(actor=actor, action="rooms.booth.created", obj=booth)
+    return booth
+
+
+@transaction.atomic
+def booth_update(
+    *,
+    actor: User,
+    booth: Booth,
+    headline: str,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    vacancies: list[Vacancy],
+    staff: list[User],
+) -> Booth:
+    require(actor, Perm.BOOTH_EDIT, booth)
+    booth.headline = headline
+    booth.opens_at = opens_at
+    booth.closes_at = closes_at
+    booth.full_clean()
+    booth.save()
+    booth.vacancies.set(vacancies)
+    booth.staff.set(staff)
+    audit_record(actor=actor, action="rooms.booth.updated", obj=booth)
+    return booth

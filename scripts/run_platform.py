@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""`make run`: migrate, load the demo fair, then Daphne, a Celery worker and beat on 127.0.0.1.
+
+Redis comes from REDIS_URL, else a private redis-server; with neither, the platform runs on
+embedded defaults (in-memory channel layer, Celery on a file broker). Ctrl-C stops it all.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from devservices import ServiceError, Services, say, start_redis
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+HOST, PORT = "127.0.0.1", os.environ.get("PORT", "8000")
+
+
+def redis_url(services: Services) -> str:
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    if shutil.which("redis-server") is None:
+        say(
+            "redis-server is not installed: running on embedded defaults (live updates reach "
+            "only this web process). Install Debian's redis-server for the full platform."
+        )
+        return ""
+    return start_redis(services)
+
+
+def manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
+
+
+def main() -> int:
+    services = Services(state_dir=ROOT / ".cache" / "run")
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "fairplatform.settings.local",
+            "REDIS_URL": redis_url(services),
+        }
+        (ROOT / "var").mkdir(exist_ok=True)
+        manage("migrate", "--no-input", env=env)
+        manage("seed_demo", env=env)
+        celery = [str(BIN / "celery"), "-A", "fairplatform"]
+        commands = [
+            [str(BIN / "daphne"), "-b", HOST, "-p", PORT, "fairplatform.asgi:application"],
+            [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
+            [*celery, "beat", "--loglevel", "INFO"],
+        ]
+        processes = [subprocess.Popen(command, cwd=ROOT, env=env) for command in commands]  # noqa: S603
+        say(f"fairplatform is running at http://{HOST}:{PORT}/ — press Ctrl-C to stop")
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        say("a platform process exited; stopping the others")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    except (ServiceError, subprocess.CalledProcessError) as exc:
+        say(f"could not start: {exc}")
+        return 1
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        services.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The one WebSocket consumer: parse, check, dispatch to a handler, reply. No business rules."""
+
+import json
+import logging
+from typing import Any
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from accounts.models import User
+from fairplatform.errors import DomainError
+from signaling.handlers import load_handlers
+from signaling.protocol import ErrorBody, ErrorReply, OkReply, ProtocolError, parse_frame
+from signaling.ratelimit import TokenBucket
+
+logger = logging.getLogger(__name__)
+
+
+class FairConsumer(AsyncWebsocketConsumer):
+    user: User
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            # Refused at the handshake: the browser sees HTTP 403 and no socket opens.
+            await self.close()
+            return
+        self.user = user
+        self.handlers = load_handlers()
+        self.groups_joined: set[str] = set()
+        self.bucket = TokenBucket(settings.WS_RATE_LIMIT_PER_SECOND, settings.WS_RATE_LIMIT_BURST)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in list(getattr(self, "groups_joined", ())):
+            await self.leave_group(group)
+
+    async def join_group(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.add(group)
+
+    async def leave_group(self, group: str) -> None:
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined.discard(group)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        request_id: str | None = None
+        try:
+            if text_data is None:
+                raise ProtocolError("protocol.invalid_json", "Send text frames with JSON.")
+            if len(text_data.encode()) > settings.WS_MAX_MESSAGE_BYTES:
+                raise ProtocolError("protocol.too_large", "The frame is larger than 64 KiB.")
+            if not self.bucket.take():
+                raise ProtocolError("protocol.rate_limited", "Too many frames; slow down.")
+            envelope, payload = parse_frame(text_data)
+            request_id = envelope.id
+            data = await self.handlers[envelope.type](self, payload)
+            await self._send_model(OkReply(id=envelope.id, data=data))
+        except ProtocolError as exc:
+            await self._send_error(exc.request_id, exc.code, exc.message)
+        except DomainError as exc:
+            await self._send_error(request_id, exc.code, str(exc.message))
+        except Exception:
+            logger.exception("Unexpected failure handling a frame from user %s", self.user.pk)
+            await self._send_error(request_id, "server.error", "Unexpected failure.")
+
+    async def client_push(self, message: dict[str, Any]) -> None:
+        """Channel-layer events from services (signaling.bus) go to the browser unchanged."""
+        await self.send_json(message["frame"])
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=_dumps(content))
+
+    async def _send_model(self, model: OkReply | ErrorReply) -> None:
+        await self.send_json(model.model_dump(mode="json"))
+
+    async def _send_error(self, request_id: str | None, code: str, message: str) -> None:
+        await self._send_model(
+            ErrorReply(id=request_id, error=ErrorBody(code=code, message=message))
+        )
+
+
+def _dumps(content: dict[str, Any]) -> str:
+    return json.dumps(content, separators=(",", ":"), ensure_ascii=False)

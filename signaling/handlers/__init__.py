@@ -1,0 +1,44 @@
+"""Command handlers, one module per protocol namespace, registered by type with `@command`."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from accounts.models import User
+from signaling.protocol import COMMANDS, Strict
+
+
+class Connection(Protocol):
+    """What a handler may use of the socket it runs on."""
+
+    user: User
+
+    async def join_group(self, group: str) -> None: ...
+
+    async def leave_group(self, group: str) -> None: ...
+
+
+Handler = Callable[[Connection, Any], Awaitable[dict[str, Any]]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def command(type_name: str) -> Callable[[Handler], Handler]:
+    if type_name not in COMMANDS:
+        raise LookupError(f"{type_name} is not declared in signaling.protocol.COMMANDS")
+
+    def register(handler: Handler) -> Handler:
+        HANDLERS[type_name] = handler
+        return handler
+
+    return register
+
+
+def load_handlers() -> dict[str, Handler]:
+    from signaling.handlers import fair, session  # noqa: F401, PLC0415  (registration)
+
+    missing = set(COMMANDS) - set(HANDLERS)
+    if missing:
+        raise LookupError(f"Commands without a handler: {sorted(missing)}")
+    return HANDLERS
+
+
+__all__ = ["HANDLERS", "Connection", "Strict", "command", "load_handlers"]

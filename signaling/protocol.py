@@ -1,0 +1,154 @@
+"""The WebSocket wire protocol, version 1: the single source of truth for every message.
+
+docs/protocol.md is generated from this module (`manage.py protocol_docs`) and the browser
+client's constants come from `protocol_constants()`; tests check both are current.
+"""
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+PROTOCOL_VERSION = 1
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Envelope(Strict):
+    """What a client sends: a request that expects exactly one reply with the same id."""
+
+    v: Literal[1]
+    id: str = Field(min_length=1, max_length=64)
+    type: str = Field(pattern=r"^[a-z_]+\.[a-z_]+$", max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorBody(Strict):
+    code: str
+    message: str
+
+
+class OkReply(Strict):
+    v: Literal[1] = 1
+    id: str
+    ok: Literal[True] = True
+    data: dict[str, Any]
+
+
+class ErrorReply(Strict):
+    v: Literal[1] = 1
+    id: str | None
+    ok: Literal[False] = False
+    error: ErrorBody
+
+
+class ServerEvent(Strict):
+    v: Literal[1] = 1
+    event: str
+    data: dict[str, Any]
+
+
+# Commands: payload models, keyed by type.
+
+
+class SessionHello(Strict):
+    """Who am I: the user, their roles, and the protocol limits the server enforces."""
+
+
+class FairWatch(Strict):
+    """Receive this fair's events (status changes) on this connection."""
+
+    fair_id: int = Field(gt=0)
+
+
+class FairUnwatch(Strict):
+    fair_id: int = Field(gt=0)
+
+
+COMMANDS: dict[str, type[Strict]] = {
+    "session.hello": SessionHello,
+    "fair.watch": FairWatch,
+    "fair.unwatch": FairUnwatch,
+}
+
+
+# Events the server pushes: payload models, keyed by event name.
+
+
+class FairStatusChanged(Strict):
+    fair_id: int
+    status: Literal["draft", "published", "live", "closed"]
+    status_label: str
+
+
+EVENTS: dict[str, type[Strict]] = {
+    "fair.status_changed": FairStatusChanged,
+}
+
+
+ERROR_CODES: dict[str, str] = {
+    "protocol.invalid_json": "The frame is not a JSON object.",
+    "protocol.too_large": "The frame is larger than the limit (64 KiB).",
+    "protocol.invalid": "The envelope or the payload does not match the schema.",
+    "protocol.unknown_type": "No command has this type.",
+    "protocol.rate_limited": "Too many frames; slow down and retry.",
+    "permission.denied": "The user may not do this.",
+    "fair.not_found": "No such fair, or not visible to this user.",
+    "server.error": "Unexpected failure; the server logged it.",
+}
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message: str, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+
+
+def parse_frame(text: str) -> tuple[Envelope, Strict]:
+    """Turn one text frame into a checked envelope and its typed payload, or raise ProtocolError."""
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        raise ProtocolError("protocol.invalid_json", "The frame is not valid JSON.") from exc
+    if not isinstance(raw, dict):
+        raise ProtocolError("protocol.invalid_json", "The frame must be a JSON object.")
+    request_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+    try:
+        envelope = Envelope.model_validate(raw)
+    except ValidationError as exc:
+        raise ProtocolError("protocol.invalid", _first_error(exc), request_id) from exc
+    payload_model = COMMANDS.get(envelope.type)
+    if payload_model is None:
+        raise ProtocolError("protocol.unknown_type", f"Unknown type {envelope.type!r}.", request_id)
+    try:
+        payload = payload_model.model_validate(envelope.data)
+    except ValidationError as exc:
+        raise ProtocolError("protocol.invalid", _first_error(exc), request_id) from exc
+    return envelope, payload
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "frame"
+    return f"{where}: {error['msg']}"
+
+
+def event(name: str, payload: Strict) -> dict[str, Any]:
+    """A server event ready to send, checked against its declared model."""
+    if not isinstance(payload, EVENTS[name]):
+        raise TypeError(f"{name} carries {EVENTS[name].__name__}, not {type(payload).__name__}")
+    return ServerEvent(event=name, data=payload.model_dump(mode="json")).model_dump(mode="json")
+
+
+def protocol_constants() -> dict[str, Any]:
+    """What the browser client needs to know, served as JSON so it never drifts from here."""
+    return {
+        "version": PROTOCOL_VERSION,
+        "commands": sorted(COMMANDS),
+        "events": sorted(EVENTS),
+        "errors": sorted(ERROR_CODES),
+    }
