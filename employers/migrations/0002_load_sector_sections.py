@@ -1,17 +1,10 @@
-import json
-from pathlib import Path
-
 from django.db import migrations
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "sector_sections.json"
+from employers.classifications import load_sector_sections
 
 
 def load(apps, schema_editor):
-    SectorSection = apps.get_model("employers", "SectorSection")
-    for row in json.loads(DATA.read_text(encoding="utf-8"))["sections"]:
-        SectorSection.objects.update_or_create(
-            classification=row["classification"], code=row["code"], defaults=row
-        )
+    load_sector_sections(apps.get_model("employers", "SectorSection"))
 
 
 class Migration(migrations.Migration):

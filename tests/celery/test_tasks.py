@@ -1,0 +1,60 @@
+import time
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+from django_celery_beat.schedulers import DatabaseScheduler
+
+from fairplatform.celery import app
+from rooms.models import Fair
+from rooms.tasks import fairs_advance_status
+from tests import factories
+
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for(predicate, seconds=15.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_worker_moves_a_fair_live_through_the_redis_broker(celery_worker):
+    now = timezone.now()
+    fair = factories.fair(starts_at=now - timedelta(seconds=1), ends_at=now + timedelta(hours=1))
+
+    result = fairs_advance_status.delay()
+
+    assert result.id
+    assert wait_for(lambda: Fair.objects.get(pk=fair.pk).status == Fair.Status.LIVE)
+
+
+def test_beat_schedules_the_status_task_from_settings():
+    DatabaseScheduler(app=app).setup_schedule()
+    task = PeriodicTask.objects.get(name="fairs-advance-status")
+    assert task.task == "rooms.tasks.fairs_advance_status"
+    assert task.interval.every == 30
+    assert task.enabled
+
+
+def test_healthz_reports_every_part_when_a_worker_runs(celery_worker):
+    response = Client().get("/healthz")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["ok"] is True
+    assert body["database"] == {"ok": True, "vendor": "postgresql"}
+    assert body["redis"] == {"ok": True}
+    assert body["celery"]["workers"] >= 1
+
+
+def test_healthz_says_503_when_no_worker_answers():
+    response = Client().get("/healthz")
+    body = response.json()
+    assert response.status_code == 503
+    assert body["celery"]["ok"] is False
+    assert body["database"]["ok"] is True

@@ -1,0 +1,119 @@
+"""The WebSocket endpoint through the full ASGI app, on the real Redis channel layer."""
+
+import asyncio
+import json
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+
+from accounts.models import Membership
+from rooms.models import Fair
+from rooms.services import fairs_advance_status
+from tests import factories
+from tests.channels.conftest import ws_client
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def request(ws, type_, data=None, id_="r1"):
+    await ws.send_json_to({"v": 1, "id": id_, "type": type_, "data": data or {}})
+    return await ws.receive_json_from(timeout=5)
+
+
+@pytest.fixture
+def recruiter(db):
+    employer = factories.employer("Alfa Software")
+    return factories.member(employer.organisation, Membership.Role.RECRUITER, name="Rita Recruiter")
+
+
+async def test_unauthenticated_socket_is_refused():
+    async with ws_client(None) as ws:
+        connected, _code = await ws.connect()
+        assert not connected
+
+
+async def test_socket_from_a_foreign_origin_is_refused(recruiter):
+    async with ws_client(recruiter, origin=b"https://evil.example") as ws:
+        connected, _code = await ws.connect()
+        assert not connected
+
+
+async def test_hello_says_who_i_am(recruiter):
+    async with ws_client(recruiter) as ws:
+        assert (await ws.connect())[0]
+        reply = await request(ws, "session.hello")
+    assert reply["ok"] is True
+    assert reply["id"] == "r1"
+    assert reply["data"]["user"] == {"id": recruiter.pk, "name": "Rita Recruiter"}
+    assert reply["data"]["roles"][0]["role"] == "recruiter"
+
+
+async def test_bad_frames_get_error_codes_and_the_socket_survives(recruiter):
+    async with ws_client(recruiter) as ws:
+        assert (await ws.connect())[0]
+        await ws.send_to(text_data="{not json")
+        assert (await ws.receive_json_from())["error"]["code"] == "protocol.invalid_json"
+
+        big = json.dumps({"v": 1, "id": "big", "type": "session.hello", "data": {"x": "a" * 70_000}})
+        await ws.send_to(text_data=big)
+        assert (await ws.receive_json_from())["error"]["code"] == "protocol.too_large"
+
+        unknown = await request(ws, "queue.teleport", id_="u1")
+        assert unknown == {
+            "v": 1,
+            "id": "u1",
+            "ok": False,
+            "error": {"code": "protocol.unknown_type", "message": "Unknown type 'queue.teleport'."},
+        }
+        bad_payload = await request(ws, "fair.watch", {"fair_id": -3}, id_="b1")
+        assert bad_payload["error"]["code"] == "protocol.invalid"
+
+        still_alive = await request(ws, "session.hello", id_="after")
+        assert still_alive["ok"] is True
+
+
+async def test_draft_fair_cannot_be_watched_by_an_outsider(recruiter):
+    draft = await sync_to_async(factories.fair)(status=Fair.Status.DRAFT)
+    async with ws_client(recruiter) as ws:
+        assert (await ws.connect())[0]
+        reply = await request(ws, "fair.watch", {"fair_id": draft.pk})
+    assert reply["ok"] is False
+    assert reply["error"]["code"] == "fair.not_found"
+
+
+async def test_fair_status_change_reaches_watchers_after_an_idle_spell(recruiter):
+    """Idle longer than redis-py 8's 5 s default socket timeout, then get a pushed event."""
+    now = timezone.now()
+    fair = await sync_to_async(factories.fair)(
+        starts_at=now + timedelta(seconds=1), ends_at=now + timedelta(hours=2)
+    )
+    async with ws_client(recruiter) as ws:
+        assert (await ws.connect())[0]
+        watched = await request(ws, "fair.watch", {"fair_id": fair.pk})
+        assert watched["data"] == {"fair_id": fair.pk, "status": "published"}
+
+        await asyncio.sleep(6.5)
+        assert await ws.receive_nothing(timeout=0.1)
+        assert await sync_to_async(fairs_advance_status)() == 1
+
+        pushed = await ws.receive_json_from(timeout=5)
+    assert pushed == {
+        "v": 1,
+        "event": "fair.status_changed",
+        "data": {"fair_id": fair.pk, "status": "live", "status_label": "Live"},
+    }
+
+
+async def test_flooding_a_socket_is_rate_limited(recruiter, settings):
+    async with ws_client(recruiter) as ws:
+        assert (await ws.connect())[0]
+        codes = []
+        for n in range(60):
+            await ws.send_json_to({"v": 1, "id": f"f{n}", "type": "session.hello"})
+        for _ in range(60):
+            reply = await ws.receive_json_from(timeout=5)
+            codes.append(reply.get("error", {}).get("code"))
+    assert codes.count("protocol.rate_limited") >= 60 - settings.WS_RATE_LIMIT_BURST - 5
+    assert codes[0] is None

@@ -1,0 +1,73 @@
+"""Who may do what, over HTTP (the WebSocket side is in tests/channels)."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Membership
+from accounts.permissions import Perm, can
+from rooms.models import Booth
+from tests import factories
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_booths() -> tuple[Booth, Booth]:
+    fair = factories.fair()
+    return (
+        factories.booth(fair_=fair, employer_=factories.employer("Alfa Software")),
+        factories.booth(fair_=fair, employer_=factories.employer("Beta Digital")),
+    )
+
+
+def test_recruiter_edits_own_booth_but_not_another_employers(two_booths):
+    booth_a, booth_b = two_booths
+    recruiter_a = factories.member(booth_a.employer.organisation, Membership.Role.RECRUITER)
+    client = client_for(recruiter_a)
+
+    assert client.get(reverse("staff:booth_edit", args=[booth_a.pk])).status_code == 200
+    refused = client.post(reverse("staff:booth_edit", args=[booth_b.pk]), {"headline": "Hijacked"})
+
+    assert refused.status_code == 403
+    booth_b.refresh_from_db()
+    assert booth_b.headline == ""
+    assert can(recruiter_a, Perm.BOOTH_EDIT, booth_a)
+    assert not can(recruiter_a, Perm.BOOTH_EDIT, booth_b)
+
+
+def test_candidate_cannot_reach_the_staff_area(candidate):
+    client = client_for(candidate)
+    for name in ("staff:dashboard", "staff:fair_create", "staff:employer_create"):
+        response = client.get(reverse(name))
+        assert response.status_code == 403, name
+        assert b"not allowed" in response.content
+
+
+def test_anonymous_visitor_is_sent_to_sign_in():
+    response = Client().get(reverse("staff:dashboard"))
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+
+
+def test_organiser_of_another_office_cannot_manage_the_fair(organiser):
+    other_fair = factories.fair()
+    client = client_for(organiser)
+    assert client.get(reverse("staff:fair", args=[other_fair.pk])).status_code == 403
+    response = client.post(reverse("staff:fair_publish", args=[other_fair.pk]))
+    assert response.status_code == 403
+
+
+def test_draft_fair_is_hidden_from_the_public_but_not_from_its_organiser(organiser, cpi):
+    draft = factories.fair(organiser=cpi, status="draft")
+    assert Client().get(reverse("frontend:fair", args=[draft.pk])).status_code == 404
+    assert client_for(organiser).get(reverse("frontend:fair", args=[draft.pk])).status_code == 200
+
+
+def test_inactive_superuser_gets_nothing():
+    admin = factories.user()
+    admin.is_superuser = True
+    admin.is_active = False
+    admin.save()
+    assert not can(admin, Perm.STAFF_AREA_ENTER)

@@ -1,0 +1,167 @@
+"""Organisers set up a fair through the staff pages; bad input is refused and nothing is saved."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from accounts.models import Organisation
+from employers.models import Employer
+from fairplatform.models import AuditEntry
+from rooms.models import Booth, Fair
+from tests import factories
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def fair_form(cpi, **overrides):
+    start = (timezone.now() + timedelta(days=10)).replace(second=0, microsecond=0)
+    data = {
+        "title": "Fiera ICT",
+        "description": "",
+        "organiser": cpi.pk,
+        "sectors": [factories.sector("K").pk],
+        "region": "Campania",
+        "timezone_name": "Europe/Rome",
+        "starts_at": start.strftime("%Y-%m-%dT09:00"),
+        "ends_at": start.strftime("%Y-%m-%dT17:00"),
+        "languages": ["it", "en"],
+    }
+    data.update(overrides)
+    return data
+
+
+def test_organiser_creates_a_fair_in_its_time_zone(organiser, cpi):
+    response = client_for(organiser).post(
+        reverse("staff:fair_create"), fair_form(cpi, timezone_name="Europe/Lisbon")
+    )
+    assert response.status_code == 302
+    fair = Fair.objects.get(title="Fiera ICT")
+    assert fair.status == Fair.Status.DRAFT
+    assert fair.local_start().hour == 9
+    assert fair.starts_at.utcoffset() == timedelta(0)  # stored in UTC
+    assert fair.local_start().tzname() in {"WET", "WEST"}
+    assert AuditEntry.objects.filter(action="rooms.fair.created", object_id=str(fair.pk)).exists()
+
+
+def test_fair_that_ends_before_it_starts_is_refused(organiser, cpi):
+    data = fair_form(cpi)
+    data["ends_at"], data["starts_at"] = data["starts_at"], data["ends_at"]
+    response = client_for(organiser).post(reverse("staff:fair_create"), data)
+    assert response.status_code == 400
+    assert b"must end after it starts" in response.content
+    assert not Fair.objects.exists()
+
+
+def test_fair_for_an_office_the_user_does_not_organise_is_refused(organiser, cpi):
+    other = factories.organisation(Organisation.Kind.CPI, "CPI Salerno")
+    response = client_for(organiser).post(reverse("staff:fair_create"), fair_form(other))
+    assert response.status_code == 400
+    assert not Fair.objects.exists()
+
+
+def employer_form(**overrides):
+    data = {
+        "legal_name": "Vesuvio Cloud S.r.l.",
+        "vat_number": factories.vat_number(),
+        "fiscal_code": "",
+        "sector": factories.sector("K").pk,
+        "region": "Campania",
+        "website": "",
+        "description": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_employer_with_an_invalid_vat_number_is_refused_and_nothing_is_saved(organiser):
+    response = client_for(organiser).post(
+        reverse("staff:employer_create"), employer_form(vat_number="12345678901")
+    )
+    assert response.status_code == 400
+    assert b"not a valid Italian VAT number" in response.content
+    assert not Employer.objects.exists()
+    assert not Organisation.objects.filter(kind=Organisation.Kind.EMPLOYER).exists()
+
+
+def test_logo_is_re_encoded_without_exif_and_resized(organiser):
+    upload = factories.png_upload((2000, 1000), name="photo.jpg", exif_gps=True)
+    response = client_for(organiser).post(
+        reverse("staff:employer_create"), {**employer_form(), "logo": upload}
+    )
+    assert response.status_code == 302
+    employer = Employer.objects.get()
+    with Image.open(employer.logo.path) as logo:
+        assert logo.format == "PNG"
+        assert logo.size == (512, 256)
+        assert not logo.getexif()
+        assert "exif" not in logo.info
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (lambda: SimpleUploadedFile("logo.png", b"%PDF-1.4 not a picture"), b"not a picture"),
+        (lambda: factories.png_upload((50_000, 1)), b"at most 8000 pixels per side"),
+    ],
+    ids=["not-an-image", "50000-px-wide"],
+)
+def test_bad_logo_is_refused_and_nothing_is_saved(organiser, upload, message):
+    response = client_for(organiser).post(
+        reverse("staff:employer_create"), {**employer_form(), "logo": upload()}
+    )
+    assert response.status_code == 400
+    assert message in response.content
+    assert not Employer.objects.exists()
+    assert not Organisation.objects.filter(kind=Organisation.Kind.EMPLOYER).exists()
+
+
+def test_organiser_adds_a_booth_and_publishes_the_fair(organiser, cpi):
+    fair = factories.fair(organiser=cpi, status=Fair.Status.DRAFT)
+    employer = factories.employer()
+    client = client_for(organiser)
+    response = client.post(
+        reverse("staff:booth_create", args=[fair.pk]), {"employer": employer.pk, "headline": "Hi"}
+    )
+    assert response.status_code == 302
+    assert Booth.objects.filter(fair=fair, employer=employer).exists()
+
+    again = client.post(reverse("staff:booth_create", args=[fair.pk]), {"employer": employer.pk})
+    assert again.status_code == 400
+    assert Booth.objects.filter(fair=fair).count() == 1
+
+    assert client.post(reverse("staff:fair_publish", args=[fair.pk])).status_code == 302
+    fair.refresh_from_db()
+    assert fair.status == Fair.Status.PUBLISHED
+
+
+def test_booth_hours_outside_the_fair_are_refused(organiser, cpi):
+    fair = factories.fair(organiser=cpi)
+    booth = factories.booth(fair_=fair)
+    outside = (fair.ends_at + timedelta(days=1)).astimezone(fair.zone)
+    response = client_for(organiser).post(
+        reverse("staff:booth_edit", args=[booth.pk]),
+        {"headline": "x", "opens_at": outside.strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert response.status_code == 400
+    assert b"within the fair" in response.content
+    booth.refresh_from_db()
+    assert booth.opens_at is None and booth.headline == ""
+
+
+def test_organiser_creates_a_recruiter_account_who_can_then_reset_the_password(organiser, mailoutbox):
+    employer = factories.employer()
+    client = client_for(organiser)
+    response = client.post(
+        reverse("staff:staff_account_new", args=[employer.organisation_id]),
+        {"full_name": "Rita Recruiter", "email": "rita@example.org", "role": "recruiter"},
+    )
+    assert response.status_code == 302
+    response = client.post(reverse("accounts:password_reset"), {"email": "rita@example.org"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    assert "/accounts/password/reset/" in mailoutbox[0].body
