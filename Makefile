@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
 
-.PHONY: run test system lint bench messages clean
+.PHONY: run test pytest system lint bench messages clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,12 @@ system:
 
 test: system $(INSTALLED) $(NODE_INSTALLED)
 	$(MAKE) lint
-	$(PY) scripts/devservices.py run --postgres --redis -- $(PY) -m pytest
+	$(PY) scripts/devservices.py run --postgres --redis -- $(MAKE) pytest
+
+# Playwright's sync API cannot share a process with pytest-asyncio's loop: browser tests run apart.
+pytest:
+	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -m browser
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -5,13 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Membership, Organisation, User
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, User]):
     model = Membership
     extra = 0
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # stubs want an AbstractUser
     ordering = ["full_name"]
     list_display = ["full_name", "email", "phone", "is_active", "is_staff"]
     search_fields = ["full_name", "email", "phone"]
@@ -22,13 +22,11 @@ class UserAdmin(DjangoUserAdmin):
         (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = (
-        (None, {"fields": ("full_name", "email", "phone", "password1", "password2")}),
-    )
+    add_fieldsets = ((None, {"fields": ("full_name", "email", "phone", "password1", "password2")}),)
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     list_display = ["name", "kind", "region"]
     list_filter = ["kind", "region"]
     search_fields = ["name"]

@@ -51,7 +51,7 @@ class CandidateSignupForm(forms.Form):
     )
 
     def clean_phone(self) -> str | None:
-        raw = self.cleaned_data["phone"].strip()
+        raw = str(self.cleaned_data["phone"]).strip()
         if not raw:
             return None
         phone = phone_to_e164(raw)
@@ -60,7 +60,7 @@ class CandidateSignupForm(forms.Form):
         return phone
 
     def clean_email(self) -> str | None:
-        email = self.cleaned_data["email"].strip().lower()
+        email = str(self.cleaned_data["email"]).strip().lower()
         if not email:
             return None
         if User.objects.filter(email__iexact=email).exists():

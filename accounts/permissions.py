@@ -31,9 +31,7 @@ class Perm(StrEnum):
 def has_role(user: Actor, organisation_id: int, *roles: str) -> bool:
     if not user.is_authenticated:
         return False
-    return any(
-        m.organisation_id == organisation_id and m.role in roles for m in _memberships(user)
-    )
+    return any(m.organisation_id == organisation_id and m.role in roles for m in _memberships(user))
 
 
 def _memberships(user: User) -> list[Membership]:

@@ -16,7 +16,9 @@ def phone_to_e164(raw: str) -> str:
             _("Enter a phone number such as 333 123 4567 or +39 333 123 4567."), code="invalid"
         ) from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError(_("This phone number does not exist. Check the digits."), code="invalid")
+        raise ValidationError(
+            _("This phone number does not exist. Check the digits."), code="invalid"
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

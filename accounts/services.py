@@ -76,6 +76,10 @@ def staff_account_create(
     membership.full_clean()
     membership.save()
     audit_record(
-        actor=actor, action="accounts.staff.created", obj=user, organisation=organisation.pk, role=role
+        actor=actor,
+        action="accounts.staff.created",
+        obj=user,
+        organisation=organisation.pk,
+        role=role,
     )
     return user

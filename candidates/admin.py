@@ -3,7 +3,7 @@ from django.contrib import admin
 from candidates.models import CandidateProfile, ConsentRecord
 
 
-class ConsentInline(admin.TabularInline):
+class ConsentInline(admin.TabularInline[ConsentRecord, CandidateProfile]):
     model = ConsentRecord
     extra = 0
     readonly_fields = ["purpose", "granted", "notice_version", "recorded_at"]
@@ -11,7 +11,7 @@ class ConsentInline(admin.TabularInline):
 
 
 @admin.register(CandidateProfile)
-class CandidateProfileAdmin(admin.ModelAdmin):
+class CandidateProfileAdmin(admin.ModelAdmin[CandidateProfile]):
     list_display = ["user", "region", "preferred_channel"]
     search_fields = ["user__full_name", "user__email", "user__phone"]
     inlines = [ConsentInline]

@@ -9,7 +9,9 @@ def validate_partita_iva(value: str) -> None:
         iva.validate(value)
     except StdnumError as exc:
         raise ValidationError(
-            _("This is not a valid Italian VAT number (partita IVA): 11 digits with a check digit."),
+            _(
+                "This is not a valid Italian VAT number (partita IVA): 11 digits with a check digit."
+            ),
             code="invalid_vat",
         ) from exc
 

@@ -42,8 +42,8 @@ def _redis() -> dict[str, Any]:
 
 def _celery() -> dict[str, Any]:
     try:
-        replies = celery_app.control.ping(timeout=PROBE_TIMEOUT_SECONDS)
-    except Exception as exc:  # noqa: BLE001  (any broker failure means "unreachable")
+        replies = celery_app.control.ping(timeout=PROBE_TIMEOUT_SECONDS) or []
+    except Exception as exc:
         return {"ok": False, "error": type(exc).__name__}
     return {"ok": bool(replies), "workers": len(replies)}
 

@@ -46,26 +46,24 @@ def process_image(upload: UploadedFile, *, fit_within: int) -> ProcessedImage:
             code="not_an_image",
         ) from exc
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise ValidationError(_("The picture has too many pixels."), code="too_many_pixels") from exc
+        raise ValidationError(
+            _("The picture has too many pixels."), code="too_many_pixels"
+        ) from exc
     if image_format not in ACCEPTED_FORMATS:
         raise ValidationError(
             _("Use a JPEG, PNG or WebP image."),
             code="unsupported_format",
         )
-    if (
-        max(width, height) > settings.LOGO_MAX_SIDE
-        or width * height > settings.LOGO_MAX_PIXELS
-    ):
+    if max(width, height) > settings.LOGO_MAX_SIDE or width * height > settings.LOGO_MAX_PIXELS:
         raise ValidationError(
             _("The picture is %(w)d×%(h)d pixels: at most %(max)d pixels per side.")
             % {"w": width, "h": height, "max": settings.LOGO_MAX_SIDE},
             code="too_many_pixels",
         )
     # verify() leaves the image unusable; decode again now that the header is trusted.
-    with Image.open(io.BytesIO(data)) as image:
-        image = ImageOps.exif_transpose(image)
-        image = image.convert("RGBA")
-        image.thumbnail((fit_within, fit_within), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        image.save(out, format="PNG", optimize=True)
-        return ProcessedImage(ContentFile(out.getvalue()), image.width, image.height)
+    with Image.open(io.BytesIO(data)) as decoded:
+        upright = ImageOps.exif_transpose(decoded).convert("RGBA")
+    upright.thumbnail((fit_within, fit_within), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    upright.save(out, format="PNG", optimize=True)
+    return ProcessedImage(ContentFile(out.getvalue()), upright.width, upright.height)

@@ -49,7 +49,9 @@ class LocalDateTimeInput(forms.DateTimeInput):
 class FairForm(StyledForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
-    organiser = forms.ModelChoiceField(label=_("Organised by"), queryset=Organisation.objects.none())
+    organiser = forms.ModelChoiceField(
+        label=_("Organised by"), queryset=Organisation.objects.none()
+    )
     sectors = forms.ModelMultipleChoiceField(
         label=_("Sectors"),
         queryset=SectorSection.objects.filter(
@@ -122,7 +124,9 @@ class EmployerForm(StyledForm):
     )
     region = forms.CharField(label=_("Region"), max_length=80, required=False)
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
-    description = forms.CharField(label=_("About the company"), widget=forms.Textarea, required=False)
+    description = forms.CharField(
+        label=_("About the company"), widget=forms.Textarea, required=False
+    )
     logo = forms.FileField(
         label=_("Logo"),
         required=False,

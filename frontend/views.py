@@ -20,9 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def fair_detail(request: HttpRequest, fair_id: int) -> HttpResponse:
     fair = access_fair(actor=request.user, fair_id=fair_id)
-    return render(
-        request, "frontend/fair.html", {"fair": fair, "booths": fair_booths(fair=fair)}
-    )
+    return render(request, "frontend/fair.html", {"fair": fair, "booths": fair_booths(fair=fair)})
 
 
 @require_GET

@@ -130,11 +130,9 @@ class Booth(BaseModel):
         return f"{self.employer} @ {self.fair}"
 
     def clean(self) -> None:
-        if self.fair_id is None:
+        if not self.fair_id:
             return
         fair = self.fair
         for field, moment in (("opens_at", self.opens_at), ("closes_at", self.closes_at)):
             if moment and not fair.starts_at <= moment <= fair.ends_at:
-                raise ValidationError(
-                    {field: _("Booth hours must fall within the fair's dates.")}
-                )
+                raise ValidationError({field: _("Booth hours must fall within the fair's dates.")})

@@ -27,7 +27,10 @@ def fairs_upcoming() -> QuerySet[Fair]:
 def access_fair(*, actor: Actor, fair_id: int) -> Fair:
     """The fair if this actor may see it; one error for 'missing' and 'hidden' alike."""
     fair = (
-        Fair.objects.select_related("organiser").prefetch_related("sectors").filter(pk=fair_id).first()
+        Fair.objects.select_related("organiser")
+        .prefetch_related("sectors")
+        .filter(pk=fair_id)
+        .first()
     )
     if fair is None or not can(actor, Perm.FAIR_VIEW, fair):
         raise NotFound("fair.not_found", _("This fair does not exist or is not public yet."))

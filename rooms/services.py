@@ -66,11 +66,15 @@ def _set_status(fair: Fair, status: str, *, actor: User | None) -> None:
     previous = fair.status
     fair.status = status
     fair.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action="rooms.fair.status_changed", obj=fair, old=previous, new=status)
+    audit_record(
+        actor=actor, action="rooms.fair.status_changed", obj=fair, old=previous, new=status
+    )
     bus.publish_on_commit(
         groups.fair(fair.pk),
         "fair.status_changed",
-        FairStatusChanged(fair_id=fair.pk, status=status, status_label=str(fair.get_status_display())),  # type: ignore[arg-type]
+        FairStatusChanged(
+            fair_id=fair.pk, status=status, status_label=str(fair.get_status_display())
+        ),
     )
 
 
@@ -116,9 +120,7 @@ def _due_status(fair: Fair, now: datetime) -> str | None:
 
 
 @transaction.atomic
-def booth_create(
-    *, actor: User, fair: Fair, employer: Employer, headline: str = ""
-) -> Booth:
+def booth_create(*, actor: User, fair: Fair, employer: Employer, headline: str = "") -> Booth:
     require(actor, Perm.FAIR_MANAGE, fair)
     booth = Booth(fair=fair, employer=employer, headline=headline)
     booth.full_clean()

@@ -121,24 +121,42 @@ def wait_until_ready(child: Child, probe: Callable[[], bool]) -> None:
     raise ServiceError(f"{child.name} not ready after {START_TIMEOUT:.0f} s:\n{tail(child.log)}")
 
 
-def run_quietly(argv: list[str], *, user: pwd.struct_passwd | None = None,
-                cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_quietly(
+    argv: list[str], *, user: pwd.struct_passwd | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - argv is built from absolute binary paths
-        argv, capture_output=True, text=True, check=False, cwd=cwd,
-        user=user.pw_uid if user else None, group=user.pw_gid if user else None,
+        argv,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        user=user.pw_uid if user else None,
+        group=user.pw_gid if user else None,
         extra_groups=[] if user else None,
     )
 
 
-def spawn(name: str, argv: list[str], *, cwd: Path, stop_signal: signal.Signals,
-          user: pwd.struct_passwd | None = None) -> Child:
+def spawn(
+    name: str,
+    argv: list[str],
+    *,
+    cwd: Path,
+    stop_signal: signal.Signals,
+    user: pwd.struct_passwd | None = None,
+) -> Child:
     log = cwd / f"{name}.log"
     with log.open("wb") as log_file:
         # A new session keeps the terminal's Ctrl-C away from servers, so CMD can shut down first.
         process = subprocess.Popen(  # noqa: S603 - argv is built from absolute binary paths
-            argv, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, cwd=cwd,
-            start_new_session=True, user=user.pw_uid if user else None,
-            group=user.pw_gid if user else None, extra_groups=[] if user else None,
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            start_new_session=True,
+            user=user.pw_uid if user else None,
+            group=user.pw_gid if user else None,
+            extra_groups=[] if user else None,
         )
     return Child(name, process, stop_signal, log)
 
@@ -147,10 +165,12 @@ def find_postgres_bin() -> Path | None:
     on_path = shutil.which("initdb")
     candidates = [Path(on_path).resolve().parent] if on_path else []
     versions = Path("/usr/lib/postgresql").glob("*/bin")
-    candidates += sorted(versions, key=lambda p: int(p.parent.name) if p.parent.name.isdigit()
-                         else 0, reverse=True)
-    return next((d for d in candidates if (d / "initdb").is_file() and (d / "postgres").is_file()),
-                None)
+    candidates += sorted(
+        versions, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, reverse=True
+    )
+    return next(
+        (d for d in candidates if (d / "initdb").is_file() and (d / "postgres").is_file()), None
+    )
 
 
 def server_user() -> pwd.struct_passwd | None:
@@ -160,8 +180,11 @@ def server_user() -> pwd.struct_passwd | None:
     try:
         return pwd.getpwnam("postgres")
     except KeyError:
-        raise ServiceError("running as root and no 'postgres' user exists; "
-                           "install it with: apt-get install postgresql", 2) from None
+        raise ServiceError(
+            "running as root and no 'postgres' user exists; "
+            "install it with: apt-get install postgresql",
+            2,
+        ) from None
 
 
 def user_can_write(path: Path, user: pwd.struct_passwd) -> bool:
@@ -177,7 +200,8 @@ def create_database(bin_dir: Path, port: int) -> str | None:
         return f"{createdb} not found"
     result = run_quietly(
         # -w: fail instead of prompting on the terminal if the server wants a password.
-        [str(createdb), "-w", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", DB_NAME])
+        [str(createdb), "-w", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", DB_NAME]
+    )
     if result.returncode == 0 or "already exists" in result.stderr:
         return None
     return result.stderr.strip()
@@ -186,8 +210,9 @@ def create_database(bin_dir: Path, port: int) -> str | None:
 def start_postgres(services: Services) -> str:
     bin_dir = find_postgres_bin()
     if bin_dir is None:
-        raise ServiceError("PostgreSQL binaries not found; install them with: "
-                           "apt-get install postgresql", 2)
+        raise ServiceError(
+            "PostgreSQL binaries not found; install them with: apt-get install postgresql", 2
+        )
     user = server_user()
     run_dir = services.make_temp_dir("postgres-")
     if user:
@@ -199,8 +224,23 @@ def start_postgres(services: Services) -> str:
     data_dir = run_dir / "data"
     for locale in ("C.UTF-8", "C"):  # C.UTF-8 is missing on some minimal images
         initdb = run_quietly(
-            [str(bin_dir / "initdb"), "-D", str(data_dir), "-A", "trust", "-U", "postgres",
-             "--encoding", "UTF8", "--locale", locale, "--no-sync"], user=user, cwd=run_dir)
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data_dir),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--encoding",
+                "UTF8",
+                "--locale",
+                locale,
+                "--no-sync",
+            ],
+            user=user,
+            cwd=run_dir,
+        )
         if initdb.returncode == 0:
             break
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -209,9 +249,24 @@ def start_postgres(services: Services) -> str:
 
     port = free_port()
     socket_dir = str(run_dir) if len(str(run_dir)) <= MAX_SOCKET_DIR_LEN else ""
-    argv = [str(bin_dir / "postgres"), "-D", str(data_dir), "-h", "127.0.0.1", "-p", str(port),
-            "-k", socket_dir, "-F", "-c", "fsync=off", "-c", "synchronous_commit=off",
-            "-c", "full_page_writes=off"]
+    argv = [
+        str(bin_dir / "postgres"),
+        "-D",
+        str(data_dir),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-k",
+        socket_dir,
+        "-F",
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+    ]
     # SIGINT is postgres' "fast" shutdown; SIGTERM would wait for lingering clients.
     child = spawn("postgres", argv, cwd=run_dir, stop_signal=signal.SIGINT, user=user)
     services.children.append(child)
@@ -242,12 +297,24 @@ def redis_answers_ping(port: int) -> bool:
 def start_redis(services: Services) -> str:
     binary = shutil.which("redis-server")
     if binary is None:
-        raise ServiceError("redis-server not found; install it with: "
-                           "apt-get install redis-server", 2)
+        raise ServiceError(
+            "redis-server not found; install it with: apt-get install redis-server", 2
+        )
     work_dir = services.make_temp_dir("redis-")
     port = free_port()
-    argv = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-            "--appendonly", "no", "--dir", str(work_dir)]
+    argv = [
+        binary,
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(work_dir),
+    ]
     child = spawn("redis", argv, cwd=work_dir, stop_signal=signal.SIGTERM)
     services.children.append(child)
     wait_until_ready(child, lambda: redis_answers_ping(port))
@@ -336,16 +403,23 @@ def run(args: argparse.Namespace, command: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="action", required=True)
     run_parser = commands.add_parser("run", help="run CMD with the requested services")
     run_parser.add_argument("--postgres", action="store_true", help="provide $DATABASE_URL")
     run_parser.add_argument("--redis", action="store_true", help="provide $REDIS_URL")
-    run_parser.add_argument("--private", action="store_true",
-                            help="always start private servers, ignoring existing ones")
-    run_parser.add_argument("--state-dir", default=".cache/devservices",
-                            help="where private servers keep their data (default: %(default)s)")
+    run_parser.add_argument(
+        "--private",
+        action="store_true",
+        help="always start private servers, ignoring existing ones",
+    )
+    run_parser.add_argument(
+        "--state-dir",
+        default=".cache/devservices",
+        help="where private servers keep their data (default: %(default)s)",
+    )
     run_parser.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command

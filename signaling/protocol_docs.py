@@ -56,7 +56,16 @@ def _schema(model: type[Strict]) -> str:
 def _section(title: str, models: dict[str, type[Strict]]) -> list[str]:
     lines = [f"## {title}", ""]
     for name, model in sorted(models.items()):
-        lines += [f"### `{name}`", "", (model.__doc__ or "").strip(), "", "```json", _schema(model), "```", ""]
+        lines += [
+            f"### `{name}`",
+            "",
+            (model.__doc__ or "").strip(),
+            "",
+            "```json",
+            _schema(model),
+            "```",
+            "",
+        ]
     return lines
 
 

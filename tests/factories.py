@@ -68,9 +68,7 @@ def fair(
         "ends_at": now + timedelta(days=1, hours=6),
         **fields,
     }
-    created = Fair.objects.create(
-        organiser=organiser or organisation(), status=status, **values
-    )
+    created = Fair.objects.create(organiser=organiser or organisation(), status=status, **values)
     created.sectors.set([sector()])
     return created
 

@@ -2,80 +2,199 @@
 
 import django.core.validators
 import django.db.models.deletion
-import employers.validators
 from django.db import migrations, models
+
+import employers.validators
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SectorSection',
+            name="SectorSection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('classification', models.CharField(choices=[('NACE_REV2_ATECO_2007', 'NACE Rev. 2 / ATECO 2007'), ('NACE_REV2_1_ATECO_2025', 'NACE Rev. 2.1 / ATECO 2025')], max_length=32, verbose_name='classification')),
-                ('code', models.CharField(max_length=1, verbose_name='section')),
-                ('division_from', models.PositiveSmallIntegerField()),
-                ('division_to', models.PositiveSmallIntegerField()),
-                ('label_en', models.CharField(max_length=200)),
-                ('label_it', models.CharField(max_length=250)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "classification",
+                    models.CharField(
+                        choices=[
+                            ("NACE_REV2_ATECO_2007", "NACE Rev. 2 / ATECO 2007"),
+                            ("NACE_REV2_1_ATECO_2025", "NACE Rev. 2.1 / ATECO 2025"),
+                        ],
+                        max_length=32,
+                        verbose_name="classification",
+                    ),
+                ),
+                ("code", models.CharField(max_length=1, verbose_name="section")),
+                ("division_from", models.PositiveSmallIntegerField()),
+                ("division_to", models.PositiveSmallIntegerField()),
+                ("label_en", models.CharField(max_length=200)),
+                ("label_it", models.CharField(max_length=250)),
             ],
             options={
-                'verbose_name': 'sector (NACE/ATECO section)',
-                'verbose_name_plural': 'sectors (NACE/ATECO sections)',
-                'ordering': ['classification', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('classification', 'code'), name='sector_unique_code')],
+                "verbose_name": "sector (NACE/ATECO section)",
+                "verbose_name_plural": "sectors (NACE/ATECO sections)",
+                "ordering": ["classification", "code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("classification", "code"), name="sector_unique_code"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Employer',
+            name="Employer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('legal_name', models.CharField(max_length=200, verbose_name='legal name')),
-                ('vat_number', models.CharField(max_length=11, unique=True, validators=[employers.validators.validate_partita_iva], verbose_name='VAT number (partita IVA)')),
-                ('fiscal_code', models.CharField(blank=True, max_length=16, validators=[employers.validators.validate_codice_fiscale], verbose_name='codice fiscale')),
-                ('description', models.TextField(blank=True, verbose_name='about the company')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('logo', models.ImageField(blank=True, upload_to='logos/', verbose_name='logo')),
-                ('organisation', models.OneToOneField(limit_choices_to={'kind': 'employer'}, on_delete=django.db.models.deletion.CASCADE, related_name='employer', to='accounts.organisation')),
-                ('sector', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='employers.sectorsection', verbose_name='sector')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("legal_name", models.CharField(max_length=200, verbose_name="legal name")),
+                (
+                    "vat_number",
+                    models.CharField(
+                        max_length=11,
+                        unique=True,
+                        validators=[employers.validators.validate_partita_iva],
+                        verbose_name="VAT number (partita IVA)",
+                    ),
+                ),
+                (
+                    "fiscal_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=16,
+                        validators=[employers.validators.validate_codice_fiscale],
+                        verbose_name="codice fiscale",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="about the company")),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                ("logo", models.ImageField(blank=True, upload_to="logos/", verbose_name="logo")),
+                (
+                    "organisation",
+                    models.OneToOneField(
+                        limit_choices_to={"kind": "employer"},
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="employer",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "sector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="employers.sectorsection",
+                        verbose_name="sector",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'employer',
-                'verbose_name_plural': 'employers',
-                'ordering': ['legal_name'],
+                "verbose_name": "employer",
+                "verbose_name_plural": "employers",
+                "ordering": ["legal_name"],
             },
         ),
         migrations.CreateModel(
-            name='Vacancy',
+            name="Vacancy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('description', models.TextField(verbose_name='description')),
-                ('positions', models.PositiveSmallIntegerField(default=1, verbose_name='open positions')),
-                ('occupation_isco', models.CharField(help_text='Four-digit ISCO-08 unit group.', max_length=4, validators=[django.core.validators.RegexValidator('^[0-9]{4}$', 'Four digits, e.g. 2512.')], verbose_name='occupation (ISCO-08)')),
-                ('place', models.CharField(max_length=120, verbose_name='place of work')),
-                ('expires_on', models.DateField(verbose_name='expires on')),
-                ('source', models.CharField(choices=[('manual', 'Entered on the platform'), ('cpi', 'CPI vacancy database'), ('cliclavoro', 'ClicLavoro file'), ('eures', 'EURES file')], default='manual', max_length=16, verbose_name='source')),
-                ('source_ref', models.CharField(blank=True, max_length=120, verbose_name='reference at the source')),
-                ('employer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vacancies', to='employers.employer')),
-                ('sector', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='employers.sectorsection', verbose_name='sector')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("description", models.TextField(verbose_name="description")),
+                (
+                    "positions",
+                    models.PositiveSmallIntegerField(default=1, verbose_name="open positions"),
+                ),
+                (
+                    "occupation_isco",
+                    models.CharField(
+                        help_text="Four-digit ISCO-08 unit group.",
+                        max_length=4,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9]{4}$", "Four digits, e.g. 2512."
+                            )
+                        ],
+                        verbose_name="occupation (ISCO-08)",
+                    ),
+                ),
+                ("place", models.CharField(max_length=120, verbose_name="place of work")),
+                ("expires_on", models.DateField(verbose_name="expires on")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Entered on the platform"),
+                            ("cpi", "CPI vacancy database"),
+                            ("cliclavoro", "ClicLavoro file"),
+                            ("eures", "EURES file"),
+                        ],
+                        default="manual",
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "source_ref",
+                    models.CharField(
+                        blank=True, max_length=120, verbose_name="reference at the source"
+                    ),
+                ),
+                (
+                    "employer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vacancies",
+                        to="employers.employer",
+                    ),
+                ),
+                (
+                    "sector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="employers.sectorsection",
+                        verbose_name="sector",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vacancy',
-                'verbose_name_plural': 'vacancies',
-                'ordering': ['title'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('source_ref', ''), _negated=True), fields=('source', 'source_ref'), name='vacancy_unique_source_ref'), models.CheckConstraint(condition=models.Q(('occupation_isco__regex', '^[0-9]{4}$')), name='vacancy_isco_four_digits')],
+                "verbose_name": "vacancy",
+                "verbose_name_plural": "vacancies",
+                "ordering": ["title"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("source_ref", ""), _negated=True),
+                        fields=("source", "source_ref"),
+                        name="vacancy_unique_source_ref",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("occupation_isco__regex", "^[0-9]{4}$")),
+                        name="vacancy_isco_four_digits",
+                    ),
+                ],
             },
         ),
     ]

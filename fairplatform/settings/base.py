@@ -3,9 +3,13 @@
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
 from fairplatform.settings.env import env_bool, env_int, env_list, env_str
+
+# Lets admin and other generic Django classes be subscripted at run time, as mypy wants.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -104,7 +108,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 # Bootstrap Italia comes from npm (`npm ci`), never from the repository.
-STATICFILES_DIRS = [("vendor/bootstrap-italia", BASE_DIR / "node_modules" / "bootstrap-italia" / "dist")]
+STATICFILES_DIRS = [
+    ("vendor/bootstrap-italia", BASE_DIR / "node_modules" / "bootstrap-italia" / "dist")
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG)

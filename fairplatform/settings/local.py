@@ -5,4 +5,4 @@ import os
 os.environ.setdefault("SECRET_KEY", "local-demo-only-not-secret")
 os.environ.setdefault("DEBUG", "true")
 
-from fairplatform.settings.base import *  # noqa: E402, F403
+from fairplatform.settings.base import *  # noqa: F403

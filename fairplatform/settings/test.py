@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 
-from fairplatform.settings.base import *  # noqa: E402, F403
-from fairplatform.settings.env import env_str  # noqa: E402
+from fairplatform.settings.base import *  # noqa: F403
+from fairplatform.settings.env import env_str
 
 if not env_str("DATABASE_URL").startswith("postgres"):
     raise RuntimeError("Tests run on PostgreSQL: set DATABASE_URL (make test does).")
@@ -14,6 +14,6 @@ if not env_str("REDIS_URL"):
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-LANGUAGE_CODE = "en"
+LANGUAGE_CODE = "en"  # assertions read English messages; test_accounts checks the Italian default
 SERVE_MEDIA = True
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405

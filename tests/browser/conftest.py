@@ -24,7 +24,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
-        raise pytest.UsageError("Debian's chromium is missing: make test installs it (apt-get install chromium)")
+        raise pytest.UsageError(
+            "Debian's chromium is missing: make test installs it (apt-get install chromium)"
+        )
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
@@ -33,7 +35,7 @@ def browser_context_args(browser_context_args, playwright):
     return {**browser_context_args, **playwright.devices["Pixel 7"], "locale": "it-IT"}
 
 
-def axe_violations(page) -> list[dict]:
+def axe_violations(page) -> list[dict[str, object]]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document)")
     return [

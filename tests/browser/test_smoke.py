@@ -32,7 +32,10 @@ def live_fair():
     return fair
 
 
-def test_phone_visitor_walks_home_fair_booth_with_no_axe_violations(page, live_server, live_fair):
+def test_phone_visitor_walks_home_fair_booth_with_no_axe_violations(
+    page, live_server, live_fair, settings
+):
+    settings.LANGUAGE_CODE = "it"  # the product's default; other tests read English
     assert page.viewport_size["width"] < 420
     page.goto(live_server.url + "/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Prossime fiere del lavoro")

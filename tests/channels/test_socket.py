@@ -56,7 +56,9 @@ async def test_bad_frames_get_error_codes_and_the_socket_survives(recruiter):
         await ws.send_to(text_data="{not json")
         assert (await ws.receive_json_from())["error"]["code"] == "protocol.invalid_json"
 
-        big = json.dumps({"v": 1, "id": "big", "type": "session.hello", "data": {"x": "a" * 70_000}})
+        big = json.dumps(
+            {"v": 1, "id": "big", "type": "session.hello", "data": {"x": "a" * 70_000}}
+        )
         await ws.send_to(text_data=big)
         assert (await ws.receive_json_from())["error"]["code"] == "protocol.too_large"
 

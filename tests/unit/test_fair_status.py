@@ -15,20 +15,30 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def published_events(monkeypatch):
     sent = []
-    monkeypatch.setattr(bus, "publish", lambda group, name, payload: sent.append((group, name, payload)))
+    monkeypatch.setattr(
+        bus, "publish", lambda group, name, payload: sent.append((group, name, payload))
+    )
     return sent
 
 
-def test_fairs_go_live_at_start_and_close_at_end(published_events, django_capture_on_commit_callbacks):
+def test_fairs_go_live_at_start_and_close_at_end(
+    published_events, django_capture_on_commit_callbacks
+):
     now = timezone.now()
-    starting = factories.fair(starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(hours=1))
+    starting = factories.fair(
+        starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(hours=1)
+    )
     ending = factories.fair(
-        status=Fair.Status.LIVE, starts_at=now - timedelta(hours=2), ends_at=now - timedelta(seconds=1)
+        status=Fair.Status.LIVE,
+        starts_at=now - timedelta(hours=2),
+        ends_at=now - timedelta(seconds=1),
     )
     missed = factories.fair(starts_at=now - timedelta(hours=3), ends_at=now - timedelta(hours=1))
     future = factories.fair(starts_at=now + timedelta(hours=1), ends_at=now + timedelta(hours=2))
     draft = factories.fair(
-        status=Fair.Status.DRAFT, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1)
+        status=Fair.Status.DRAFT,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -44,7 +54,11 @@ def test_fairs_go_live_at_start_and_close_at_end(published_events, django_captur
         draft.pk: "draft",
     }
     assert sorted((g, p.status) for g, _n, p in published_events) == sorted(
-        [(f"fair.{starting.pk}", "live"), (f"fair.{ending.pk}", "closed"), (f"fair.{missed.pk}", "closed")]
+        [
+            (f"fair.{starting.pk}", "live"),
+            (f"fair.{ending.pk}", "closed"),
+            (f"fair.{missed.pk}", "closed"),
+        ]
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert fairs_advance_status(now=now) == 0
@@ -56,10 +70,13 @@ def test_no_event_leaves_a_rolled_back_transaction(
 ):
     now = timezone.now()
     factories.fair(starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(hours=1))
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            assert fairs_advance_status(now=now) == 1
-            raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        assert fairs_advance_status(now=now) == 1
+        raise RuntimeError
     assert callbacks == []
     assert published_events == []
     assert Fair.objects.get().status == "published"

@@ -3,7 +3,14 @@ from pathlib import Path
 
 import pytest
 
-from signaling.protocol import COMMANDS, ERROR_CODES, EVENTS, ProtocolError, parse_frame
+from signaling.protocol import (
+    COMMANDS,
+    ERROR_CODES,
+    EVENTS,
+    FairWatch,
+    ProtocolError,
+    parse_frame,
+)
 from signaling.protocol_docs import render_protocol_doc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
         ('{"v": 1, "type": "session.hello"}', "protocol.invalid"),
         ('{"v": 1, "id": "a", "type": "nope.nope"}', "protocol.unknown_type"),
         ('{"v": 1, "id": "a", "type": "fair.watch", "data": {"fair_id": "x"}}', "protocol.invalid"),
-        ('{"v": 1, "id": "a", "type": "fair.watch", "data": {"fair_id": 1, "x": 1}}', "protocol.invalid"),
+        (
+            '{"v": 1, "id": "a", "type": "fair.watch", "data": {"fair_id": 1, "x": 1}}',
+            "protocol.invalid",
+        ),
     ],
 )
 def test_bad_frames_get_their_error_code(frame, code):
@@ -33,7 +43,7 @@ def test_a_good_frame_parses_to_its_typed_payload():
         json.dumps({"v": 1, "id": "c1", "type": "fair.watch", "data": {"fair_id": 7}})
     )
     assert envelope.id == "c1"
-    assert payload == COMMANDS["fair.watch"](fair_id=7)
+    assert payload == FairWatch(fair_id=7)
 
 
 def test_protocol_doc_is_generated_from_the_code():

@@ -153,7 +153,9 @@ def test_booth_hours_outside_the_fair_are_refused(organiser, cpi):
     assert booth.opens_at is None and booth.headline == ""
 
 
-def test_organiser_creates_a_recruiter_account_who_can_then_reset_the_password(organiser, mailoutbox):
+def test_organiser_creates_a_recruiter_account_who_can_then_reset_the_password(
+    organiser, mailoutbox
+):
     employer = factories.employer()
     client = client_for(organiser)
     response = client.post(
