@@ -37,7 +37,13 @@ def manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
 
 
+def stop_on_terminate(_signum: int, _frame: object) -> None:
+    # `kill` gets the same clean shutdown as Ctrl-C: children stopped, private Redis removed.
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, stop_on_terminate)
     services = Services(state_dir=ROOT / ".cache" / "run")
     processes: list[subprocess.Popen[bytes]] = []
     try:
