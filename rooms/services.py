@@ -129,24 +129,30 @@ def booth_create(*, actor: User, fair: Fair, employer: Employer, headline: str =
     return booth
 
 
+BOOTH_EDITABLE_FIELDS = {"headline", "opens_at", "closes_at"}
+
+
 @transaction.atomic
 def booth_update(
     *,
     actor: User,
     booth: Booth,
-    headline: str,
-    opens_at: datetime | None,
-    closes_at: datetime | None,
-    vacancies: list[Vacancy],
-    staff: list[User],
+    vacancies: list[Vacancy] | None = None,
+    staff: list[User] | None = None,
+    **fields: Any,
 ) -> Booth:
+    """Change what is given and leave the rest; the staff page sends all, the socket a part."""
     require(actor, Perm.BOOTH_EDIT, booth)
-    booth.headline = headline
-    booth.opens_at = opens_at
-    booth.closes_at = closes_at
+    unknown = set(fields) - BOOTH_EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"booth_update cannot change {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(booth, name, value)
     booth.full_clean()
     booth.save()
-    booth.vacancies.set(vacancies)
-    booth.staff.set(staff)
-    audit_record(actor=actor, action="rooms.booth.updated", obj=booth)
+    if vacancies is not None:
+        booth.vacancies.set(vacancies)
+    if staff is not None:
+        booth.staff.set(staff)
+    audit_record(actor=actor, action="rooms.booth.updated", obj=booth, fields=sorted(fields))
     return booth

@@ -67,10 +67,18 @@ class FairUnwatch(Strict):
     fair_id: int = Field(gt=0)
 
 
+class BoothUpdate(Strict):
+    """Change a booth's headline (its staff, or the fair's organisers, only)."""
+
+    booth_id: int = Field(gt=0)
+    headline: str = Field(max_length=160)
+
+
 COMMANDS: dict[str, type[Strict]] = {
     "session.hello": SessionHello,
     "fair.watch": FairWatch,
     "fair.unwatch": FairUnwatch,
+    "booth.update": BoothUpdate,
 }
 
 
@@ -96,6 +104,8 @@ ERROR_CODES: dict[str, str] = {
     "protocol.rate_limited": "Too many frames; slow down and retry.",
     "permission.denied": "The user may not do this.",
     "fair.not_found": "No such fair, or not visible to this user.",
+    "booth.not_found": "No such booth, or not visible to this user.",
+    "booth.invalid": "The change breaks a rule of the booth; the message says which.",
     "server.error": "Unexpected failure; the server logged it.",
 }
 

@@ -33,7 +33,7 @@ def command(type_name: str) -> Callable[[Handler], Handler]:
 
 
 def load_handlers() -> dict[str, Handler]:
-    from signaling.handlers import fair, session  # noqa: F401, PLC0415  (registration)
+    from signaling.handlers import booth, fair, session  # noqa: F401, PLC0415  (registration)
 
     missing = set(COMMANDS) - set(HANDLERS)
     if missing:

@@ -119,3 +119,39 @@ async def test_flooding_a_socket_is_rate_limited(recruiter, settings):
             codes.append(reply.get("error", {}).get("code"))
     assert codes.count("protocol.rate_limited") >= 60 - settings.WS_RATE_LIMIT_BURST - 5
     assert codes[0] is None
+
+
+async def test_recruiter_edits_own_booth_but_not_another_employers_over_the_socket(recruiter):
+    def make_booths():
+        fair = factories.fair()
+        own = factories.booth(
+            fair_=fair, employer_=recruiter.memberships.get().organisation.employer
+        )
+        other = factories.booth(fair_=fair, employer_=factories.employer("Beta Digital"))
+        return own, other
+
+    own, other = await sync_to_async(make_booths)()
+    async with ws_client(recruiter) as ws:
+        assert (await ws.connect())[0]
+        allowed = await request(ws, "booth.update", {"booth_id": own.pk, "headline": "Ciao"})
+        refused = await request(
+            ws, "booth.update", {"booth_id": other.pk, "headline": "Hijacked"}, id_="r2"
+        )
+    assert allowed["ok"] is True
+    assert refused["ok"] is False
+    assert refused["error"]["code"] == "permission.denied"
+    await sync_to_async(other.refresh_from_db)()
+    await sync_to_async(own.refresh_from_db)()
+    assert other.headline == ""
+    assert own.headline == "Ciao"
+
+
+async def test_candidate_cannot_edit_any_booth_over_the_socket():
+    def make():
+        return factories.user(phone="+393339876543"), factories.booth()
+
+    candidate, booth = await sync_to_async(make)()
+    async with ws_client(candidate) as ws:
+        assert (await ws.connect())[0]
+        refused = await request(ws, "booth.update", {"booth_id": booth.pk, "headline": "x"})
+    assert refused["error"]["code"] == "permission.denied"
