@@ -81,30 +81,7 @@ def fair_create(request: HttpRequest) -> HttpResponse:
     if not organisers:
         require(user, Perm.FAIR_CREATE, None)
     form = FairForm(request.POST or None, organisers=organisers, initial={"languages": ["it"]})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            fair = room_services.fair_create(
-                actor=user,
-                organiser=data["organiser"],
-                title=data["title"],
-                description=data["description"],
-                region=data["region"],
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                timezone_name=data["timezone_name"],
-                languages=data["languages"],
-                sectors=list(data["sectors"]),
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Fair created as a draft. Add booths, then publish it."))
-            return redirect("staff:fair", fair_id=fair.pk)
-    status = 400 if form.is_bound else 200
-    return render(
-        request, "frontend/staff/form.html", _form_page(form, _("New fair")), status=status
-    )
+    return _fair_form_page(request, form, None, _("New fair"))
 
 
 @staff_only
@@ -118,35 +95,54 @@ def fair_manage(request: HttpRequest, fair_id: int) -> HttpResponse:
 @staff_only
 @require_http_methods(["GET", "POST"])
 def fair_edit(request: HttpRequest, fair_id: int) -> HttpResponse:
-    user = _user(request)
     fair = get_object_or_404(Fair, pk=fair_id)
-    require(user, Perm.FAIR_MANAGE, fair)
+    require(request.user, Perm.FAIR_MANAGE, fair)
     organisers = Organisation.objects.filter(pk=fair.organiser_id)
     form = FairForm(request.POST or None, organisers=organisers, initial=FairForm.initial_for(fair))
+    return _fair_form_page(request, form, fair, _("Edit fair"))
+
+
+def _fair_form_page(
+    request: HttpRequest, form: FairForm, fair: Fair | None, title: str
+) -> HttpResponse:
+    user = _user(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        fields = {
+            "title": data["title"],
+            "description": data["description"],
+            "region": data["region"],
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+            "languages": data["languages"],
+        }
         try:
-            room_services.fair_update(
-                actor=user,
-                fair=fair,
-                sectors=list(data["sectors"]),
-                title=data["title"],
-                description=data["description"],
-                region=data["region"],
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                timezone=data["timezone_name"],
-                languages=data["languages"],
-            )
+            if fair is None:
+                fair = room_services.fair_create(
+                    actor=user,
+                    organiser=data["organiser"],
+                    timezone_name=data["timezone_name"],
+                    sectors=list(data["sectors"]),
+                    **fields,
+                )
+                messages.success(
+                    request, _("Fair created as a draft. Add booths, then publish it.")
+                )
+            else:
+                room_services.fair_update(
+                    actor=user,
+                    fair=fair,
+                    sectors=list(data["sectors"]),
+                    timezone=data["timezone_name"],
+                    **fields,
+                )
+                messages.success(request, _("Fair saved."))
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            messages.success(request, _("Fair saved."))
             return redirect("staff:fair", fair_id=fair.pk)
     status = 400 if form.is_bound else 200
-    return render(
-        request, "frontend/staff/form.html", _form_page(form, _("Edit fair")), status=status
-    )
+    return render(request, "frontend/staff/form.html", _form_page(form, title), status=status)
 
 
 @staff_only

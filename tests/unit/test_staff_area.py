@@ -167,3 +167,18 @@ def test_organiser_creates_a_recruiter_account_who_can_then_reset_the_password(
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert "/accounts/password/reset/" in mailoutbox[0].body
+
+
+def test_organiser_edits_a_fair_and_a_bad_edit_changes_nothing(organiser, cpi):
+    fair = factories.fair(organiser=cpi, title="Prima")
+    client = client_for(organiser)
+    good = client.post(reverse("staff:fair_edit", args=[fair.pk]), fair_form(cpi, title="Seconda"))
+    assert good.status_code == 302
+    fair.refresh_from_db()
+    assert fair.title == "Seconda"
+
+    bad = fair_form(cpi, title="Terza")
+    bad["starts_at"], bad["ends_at"] = bad["ends_at"], bad["starts_at"]
+    assert client.post(reverse("staff:fair_edit", args=[fair.pk]), bad).status_code == 400
+    fair.refresh_from_db()
+    assert fair.title == "Seconda"
