@@ -26,6 +26,8 @@ class Perm(StrEnum):
     EMPLOYER_EDIT = "employer:edit"
     STAFF_ACCOUNT_CREATE = "organisation:staff.create"
     EMPLOYER_CREATE = "employer:create"
+    INTERVIEW_START = "interview:start"
+    INTERVIEW_HOST = "interview:host"
 
 
 def has_role(user: Actor, organisation_id: int, *roles: str) -> bool:
@@ -85,6 +87,22 @@ def _can_edit_employer(user: Actor, employer: Any) -> bool:
     return has_role(user, employer.organisation_id, Role.EMPLOYER_ADMIN)
 
 
+def _can_start_interview(user: Actor, booth: Any) -> bool:
+    """Staff start calls; at a booth, only that booth's people or the fair's organisers."""
+    if booth is not None:
+        return _can_edit_booth(user, booth)
+    return user.is_authenticated and any(
+        m.role in (Role.ORGANISER, Role.CPI_OPERATOR, Role.RECRUITER, Role.EMPLOYER_ADMIN)
+        for m in _memberships(user)
+    )
+
+
+def _hosts_interview(user: Actor, session: Any) -> bool:
+    return user.is_authenticated and any(
+        p.user_id == user.pk and p.role == "host" for p in session.participants.all()
+    )
+
+
 RULES: dict[Perm, Callable[[Actor, Any], bool]] = {
     Perm.STAFF_AREA_ENTER: _is_staff_member,
     Perm.FAIR_CREATE: _organises,
@@ -94,6 +112,8 @@ RULES: dict[Perm, Callable[[Actor, Any], bool]] = {
     Perm.EMPLOYER_EDIT: _can_edit_employer,
     Perm.STAFF_ACCOUNT_CREATE: _can_create_staff,
     Perm.EMPLOYER_CREATE: lambda user, _obj: _is_organiser_anywhere(user),
+    Perm.INTERVIEW_START: _can_start_interview,
+    Perm.INTERVIEW_HOST: _hosts_interview,
 }
 
 

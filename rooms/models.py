@@ -136,3 +136,121 @@ class Booth(BaseModel):
         for field, moment in (("opens_at", self.opens_at), ("closes_at", self.closes_at)):
             if moment and not fair.starts_at <= moment <= fair.ends_at:
                 raise ValidationError({field: _("Booth hours must fall within the fair's dates.")})
+
+
+class InterviewSession(BaseModel):
+    """A video meeting of at most four people: a candidate, staff, and optional third parties."""
+
+    MAX_PARTICIPANTS = 4
+
+    class Kind(models.TextChoices):
+        BOOTH = "booth", _("Booth interview")
+        BOOKED = "booked", _("Booked interview")
+        CPI_MEETING = "cpi_meeting", _("CPI meeting")
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        WAITING = "waiting", _("Waiting to start")
+        LIVE = "live", _("In progress")
+        ENDED = "ended", _("Ended")
+        NO_SHOW = "no_show", _("Candidate did not show up")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN_STATES = (State.WAITING, State.LIVE)
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.WAITING
+    )
+    booth = models.ForeignKey(
+        Booth, null=True, blank=True, on_delete=models.SET_NULL, related_name="interviews"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("interview")
+        verbose_name_plural = _("interviews")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class Participant(models.Model):
+    class Role(models.TextChoices):
+        CANDIDATE = "candidate", _("Candidate")
+        HOST = "host", _("Recruiter or operator")
+        GUEST = "guest", _("Third party")
+
+    session = models.ForeignKey(
+        InterviewSession, on_delete=models.CASCADE, related_name="participants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interview_seats"
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="participant_once_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.session_id}"
+
+
+class Attendance(models.Model):
+    """One stretch of presence in a call; evidence of participation for reports (NASpI, PSP)."""
+
+    class Device(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        TABLET = "tablet", _("Tablet")
+        DESKTOP = "desktop", _("Computer")
+        OTHER = "other", _("Other")
+
+    session = models.ForeignKey(
+        InterviewSession, on_delete=models.CASCADE, related_name="attendances"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    device = models.CharField(max_length=8, choices=Device.choices, default=Device.OTHER)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["joined_at"]
+        indexes = [models.Index(fields=["session", "user"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.session_id} from {self.joined_at:%H:%M}"
+
+
+class ChatMessage(models.Model):
+    """The in-call chat, kept so the transcript survives reconnects."""
+
+    session = models.ForeignKey(
+        InterviewSession, on_delete=models.CASCADE, related_name="chat_messages"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(max_length=2000)
+    sent_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
+        ordering = ["sent_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.text[:40]}"

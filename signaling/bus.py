@@ -12,15 +12,31 @@ from signaling.protocol import Strict, event
 PUSH_TYPE = "client.push"
 
 
-def publish(group: str, name: str, payload: Strict) -> None:
+def _message(name: str, payload: Strict, close_interview: int | None) -> dict[str, Any]:
+    message: dict[str, Any] = {"type": PUSH_TYPE, "frame": event(name, payload)}
+    if close_interview is not None:
+        # Sockets stop relaying for this call once they forward the event (consumers.py).
+        message["close_interview"] = close_interview
+    return message
+
+
+async def apublish(
+    group: str, name: str, payload: Strict, *, close_interview: int | None = None
+) -> None:
     layer = get_channel_layer()
-    if layer is None:
-        return
-    frame: dict[str, Any] = event(name, payload)
-    async_to_sync(layer.group_send)(group, {"type": PUSH_TYPE, "frame": frame})
+    if layer is not None:
+        await layer.group_send(group, _message(name, payload, close_interview))
 
 
-def publish_on_commit(group: str, name: str, payload: Strict) -> None:
+def publish(group: str, name: str, payload: Strict, *, close_interview: int | None = None) -> None:
+    async_to_sync(apublish)(group, name, payload, close_interview=close_interview)
+
+
+def publish_on_commit(
+    group: str, name: str, payload: Strict, *, close_interview: int | None = None
+) -> None:
     """Never push state that may still roll back (Zulip's send_event_on_commit)."""
     event(name, payload)  # fail inside the transaction if the payload is wrong
-    transaction.on_commit(lambda: publish(group, name, payload), robust=True)
+    transaction.on_commit(
+        lambda: publish(group, name, payload, close_interview=close_interview), robust=True
+    )

@@ -4,12 +4,15 @@ import json
 import logging
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from accounts.models import User
 from fairplatform.errors import DomainError
+from rooms import interviews
 from signaling.handlers import load_handlers
+from signaling.handlers.interview import forget as forget_interview
 from signaling.protocol import ErrorBody, ErrorReply, OkReply, ProtocolError, parse_frame
 from signaling.ratelimit import TokenBucket
 
@@ -28,10 +31,16 @@ class FairConsumer(AsyncWebsocketConsumer):
         self.user = user
         self.handlers = load_handlers()
         self.groups_joined: set[str] = set()
+        self.interviews: dict[int, int] = {}
         self.bucket = TokenBucket(settings.WS_RATE_LIMIT_PER_SECOND, settings.WS_RATE_LIMIT_BURST)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        for session_id, attendance_id in list(getattr(self, "interviews", {}).items()):
+            # Not a hang-up: the others see "reconnecting" until the grace period runs out.
+            await database_sync_to_async(interviews.interview_leave)(
+                actor=self.user, session_id=session_id, attendance_id=attendance_id, how="dropped"
+            )
         for group in list(getattr(self, "groups_joined", ())):
             await self.leave_group(group)
 
@@ -67,6 +76,8 @@ class FairConsumer(AsyncWebsocketConsumer):
     async def client_push(self, message: dict[str, Any]) -> None:
         """Channel-layer events from services (signaling.bus) go to the browser unchanged."""
         await self.send_json(message["frame"])
+        if "close_interview" in message:
+            await forget_interview(self, message["close_interview"])
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=_dumps(content))

@@ -7,7 +7,7 @@ client's constants come from `protocol_constants()`; tests check both are curren
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 PROTOCOL_VERSION = 1
 
@@ -74,11 +74,103 @@ class BoothUpdate(Strict):
     headline: str = Field(max_length=160)
 
 
+MAX_SDP_BYTES = 64 * 1024
+MAX_CANDIDATE_BYTES = 1024
+MAX_CHAT_CHARS = 2000
+
+
+class InterviewJoin(Strict):
+    """Enter a call (again, after a reconnect). The reply carries everything the page needs:
+    participants and who is online, ICE servers with fresh TURN credentials, the chat so far."""
+
+    session_id: int = Field(gt=0)
+    device: Literal["phone", "tablet", "desktop", "other"] = "other"
+
+
+class InterviewLeave(Strict):
+    """Hang up: leave the call; the others see `left`. The call goes on without you."""
+
+    session_id: int = Field(gt=0)
+
+
+class InterviewEnd(Strict):
+    """End the call for everyone (recruiters and operators only)."""
+
+    session_id: int = Field(gt=0)
+
+
+class SessionDescription(Strict):
+    type: Literal["offer", "answer"]
+    sdp: str = Field(min_length=1)
+
+    @field_validator("sdp")
+    @classmethod
+    def _sdp_is_plausible(cls, sdp: str) -> str:
+        if len(sdp.encode()) > MAX_SDP_BYTES:
+            raise ValueError("SDP is larger than 64 KiB")
+        if not sdp.startswith("v=0") or "\nm=" not in sdp:
+            raise ValueError("not an SDP session description")
+        return sdp
+
+
+class IceCandidate(Strict):
+    candidate: str = Field(max_length=MAX_CANDIDATE_BYTES)
+    sdpMid: str | None = Field(default=None, max_length=64)
+    sdpMLineIndex: int | None = Field(default=None, ge=0, le=64)
+    usernameFragment: str | None = Field(default=None, max_length=256)
+
+    @field_validator("candidate")
+    @classmethod
+    def _candidate_line(cls, line: str) -> str:
+        if line and not line.startswith("candidate:"):
+            raise ValueError("an ICE candidate line starts with 'candidate:'")
+        return line
+
+
+class RtcDescription(Strict):
+    """Send an offer or answer to one participant (perfect negotiation; ICE restarts included)."""
+
+    session_id: int = Field(gt=0)
+    to: int = Field(gt=0, description="the receiving participant's user id")
+    description: SessionDescription
+
+
+class RtcCandidate(Strict):
+    """Trickle one ICE candidate to one participant; an empty `candidate` ends gathering."""
+
+    session_id: int = Field(gt=0)
+    to: int = Field(gt=0)
+    candidate: IceCandidate
+
+
+class InterviewMedia(Strict):
+    """Tell the others what you send: microphone muted, camera off, audio only."""
+
+    session_id: int = Field(gt=0)
+    muted: bool
+    camera_off: bool
+    audio_only: bool
+
+
+class InterviewChat(Strict):
+    """Post a chat line; it is stored and sent to every participant, you included."""
+
+    session_id: int = Field(gt=0)
+    text: str = Field(min_length=1, max_length=MAX_CHAT_CHARS)
+
+
 COMMANDS: dict[str, type[Strict]] = {
     "session.hello": SessionHello,
     "fair.watch": FairWatch,
     "fair.unwatch": FairUnwatch,
     "booth.update": BoothUpdate,
+    "interview.join": InterviewJoin,
+    "interview.leave": InterviewLeave,
+    "interview.end": InterviewEnd,
+    "interview.media": InterviewMedia,
+    "interview.chat": InterviewChat,
+    "rtc.description": RtcDescription,
+    "rtc.candidate": RtcCandidate,
 }
 
 
@@ -91,8 +183,62 @@ class FairStatusChanged(Strict):
     status_label: str
 
 
+class InterviewPresence(Strict):
+    """Someone joined, dropped (`reconnecting`: their socket closed; back within 60 s resumes
+    the same call) or left."""
+
+    session_id: int
+    user_id: int
+    name: str
+    role: Literal["candidate", "host", "guest"]
+    state: Literal["joined", "reconnecting", "left"]
+    device: str
+
+
+class InterviewMediaChanged(Strict):
+    session_id: int
+    user_id: int
+    muted: bool
+    camera_off: bool
+    audio_only: bool
+
+
+class InterviewChatPosted(Strict):
+    session_id: int
+    message_id: int
+    user_id: int
+    name: str
+    text: str
+    sent_at: str
+
+
+class InterviewEnded(Strict):
+    """The call is over for everyone; signalling for it is refused from now on."""
+
+    session_id: int
+    state: Literal["ended", "no_show", "cancelled"]
+
+
+class RtcDescriptionRelayed(Strict):
+    session_id: int
+    sender: int = Field(description="the sending participant's user id")
+    description: SessionDescription
+
+
+class RtcCandidateRelayed(Strict):
+    session_id: int
+    sender: int
+    candidate: IceCandidate
+
+
 EVENTS: dict[str, type[Strict]] = {
     "fair.status_changed": FairStatusChanged,
+    "interview.presence": InterviewPresence,
+    "interview.media": InterviewMediaChanged,
+    "interview.chat": InterviewChatPosted,
+    "interview.ended": InterviewEnded,
+    "rtc.description": RtcDescriptionRelayed,
+    "rtc.candidate": RtcCandidateRelayed,
 }
 
 
@@ -106,6 +252,10 @@ ERROR_CODES: dict[str, str] = {
     "fair.not_found": "No such fair, or not visible to this user.",
     "booth.not_found": "No such booth, or not visible to this user.",
     "booth.invalid": "The change breaks a rule of the booth; the message says which.",
+    "interview.not_found": "No such call, or you are not one of its participants.",
+    "interview.closed": "The call has ended (or was cancelled); nothing more can be sent to it.",
+    "interview.not_joined": "Join the call (interview.join) on this connection first.",
+    "interview.full": "The call already has four participants.",
     "server.error": "Unexpected failure; the server logged it.",
 }
 

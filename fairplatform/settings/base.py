@@ -168,7 +168,17 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The WebSocket protocol's limits (docs/protocol.md).
 WS_MAX_MESSAGE_BYTES = 64 * 1024
 WS_RATE_LIMIT_PER_SECOND = env_int("WS_RATE_LIMIT_PER_SECOND", 20)
-WS_RATE_LIMIT_BURST = env_int("WS_RATE_LIMIT_BURST", 40)
+# A call set-up trickles a few dozen ICE candidates at once; the burst must cover them.
+WS_RATE_LIMIT_BURST = env_int("WS_RATE_LIMIT_BURST", 80)
+
+# ICE servers for WebRTC. TURN credentials are minted per user with coturn's REST-API scheme
+# (use-auth-secret / static-auth-secret = TURN_SECRET); docs/operations.md shows the set-up.
+STUN_URLS = env_list("STUN_URLS", [])
+TURN_URLS = env_list("TURN_URLS", [])
+TURN_SECRET = env_str("TURN_SECRET", "")
+TURN_CREDENTIAL_TTL_SECONDS = env_int("TURN_CREDENTIAL_TTL_SECONDS", 6 * 3600)
+# A participant whose socket drops has this long to come back before the others see "left".
+INTERVIEW_RECONNECT_GRACE_SECONDS = env_int("INTERVIEW_RECONNECT_GRACE_SECONDS", 60)
 
 LOGO_MAX_BYTES = 5 * 1024 * 1024
 LOGO_MAX_PIXELS = 40_000_000

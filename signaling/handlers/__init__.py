@@ -11,6 +11,8 @@ class Connection(Protocol):
     """What a handler may use of the socket it runs on."""
 
     user: User
+    # Calls joined on this socket: session id → its attendance id.
+    interviews: dict[int, int]
 
     async def join_group(self, group: str) -> None: ...
 
@@ -33,7 +35,13 @@ def command(type_name: str) -> Callable[[Handler], Handler]:
 
 
 def load_handlers() -> dict[str, Handler]:
-    from signaling.handlers import booth, fair, session  # noqa: F401, PLC0415  (registration)
+    from signaling.handlers import (  # noqa: F401, PLC0415  (registration)
+        booth,
+        fair,
+        interview,
+        rtc,
+        session,
+    )
 
     missing = set(COMMANDS) - set(HANDLERS)
     if missing:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def published_events(monkeypatch):
     sent = []
     monkeypatch.setattr(
-        bus, "publish", lambda group, name, payload: sent.append((group, name, payload))
+        bus, "publish", lambda group, name, payload, **_: sent.append((group, name, payload))
     )
     return sent
 
