@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -5,6 +6,7 @@ from django.views.decorators.http import require_GET
 from rooms.selectors import (
     access_booth,
     access_fair,
+    access_interview,
     booth_open_vacancies,
     fair_booths,
     fairs_upcoming,
@@ -30,6 +32,17 @@ def booth_detail(request: HttpRequest, booth_id: int) -> HttpResponse:
         request,
         "frontend/booth.html",
         {"booth": booth, "fair": booth.fair, "vacancies": booth_open_vacancies(booth=booth)},
+    )
+
+
+@login_required
+@require_GET
+def interview_room(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = access_interview(actor=request.user, session_id=session_id)
+    return render(
+        request,
+        "frontend/interview.html",
+        {"session": session, "participants": session.participants.all()},
     )
 
 

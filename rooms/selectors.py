@@ -8,7 +8,7 @@ from accounts.models import Membership, User
 from accounts.permissions import Actor, Perm, can
 from employers.models import Vacancy
 from fairplatform.errors import NotFound
-from rooms.models import Booth, Fair
+from rooms.models import Booth, Fair, InterviewSession
 
 
 def fairs_upcoming() -> QuerySet[Fair]:
@@ -59,6 +59,31 @@ def access_booth(*, actor: Actor, booth_id: int) -> Booth:
 
 def booth_open_vacancies(*, booth: Booth) -> QuerySet[Vacancy]:
     return booth.vacancies.filter(expires_on__gte=timezone.localdate()).select_related("sector")
+
+
+def access_interview(*, actor: Actor, session_id: int) -> InterviewSession:
+    """The call if the actor is one of its participants; one error for 'missing' and 'not yours'."""
+    session = (
+        InterviewSession.objects.filter(pk=session_id, participants__user_id=actor.pk)
+        .prefetch_related("participants__user")
+        .first()
+        if actor.is_authenticated
+        else None
+    )
+    if session is None:
+        raise NotFound("interview.not_found", _("This call does not exist or is not yours."))
+    return session
+
+
+def interviews_of(*, user: User) -> QuerySet[InterviewSession]:
+    """The open calls this person takes part in, newest first."""
+    return (
+        InterviewSession.objects.filter(
+            participants__user=user, state__in=InterviewSession.OPEN_STATES
+        )
+        .prefetch_related("participants__user")
+        .order_by("-created_at")
+    )
 
 
 def fairs_managed_by(*, user: User) -> QuerySet[Fair]:
