@@ -5,7 +5,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -77,7 +77,7 @@ async def test_bad_frames_get_error_codes_and_the_socket_survives(recruiter):
 
 
 async def test_draft_fair_cannot_be_watched_by_an_outsider(recruiter):
-    draft = await sync_to_async(factories.fair)(status=Fair.Status.DRAFT)
+    draft = await database_sync_to_async(factories.fair)(status=Fair.Status.DRAFT)
     async with ws_client(recruiter) as ws:
         assert (await ws.connect())[0]
         reply = await request(ws, "fair.watch", {"fair_id": draft.pk})
@@ -88,7 +88,7 @@ async def test_draft_fair_cannot_be_watched_by_an_outsider(recruiter):
 async def test_fair_status_change_reaches_watchers_after_an_idle_spell(recruiter):
     """Idle longer than redis-py 8's 5 s default socket timeout, then get a pushed event."""
     now = timezone.now()
-    fair = await sync_to_async(factories.fair)(
+    fair = await database_sync_to_async(factories.fair)(
         starts_at=now + timedelta(seconds=1), ends_at=now + timedelta(hours=2)
     )
     async with ws_client(recruiter) as ws:
@@ -98,7 +98,7 @@ async def test_fair_status_change_reaches_watchers_after_an_idle_spell(recruiter
 
         await asyncio.sleep(6.5)
         assert await ws.receive_nothing(timeout=0.1)
-        assert await sync_to_async(fairs_advance_status)() == 1
+        assert await database_sync_to_async(fairs_advance_status)() == 1
 
         pushed = await ws.receive_json_from(timeout=5)
     assert pushed == {
@@ -130,7 +130,7 @@ async def test_recruiter_edits_own_booth_but_not_another_employers_over_the_sock
         other = factories.booth(fair_=fair, employer_=factories.employer("Beta Digital"))
         return own, other
 
-    own, other = await sync_to_async(make_booths)()
+    own, other = await database_sync_to_async(make_booths)()
     async with ws_client(recruiter) as ws:
         assert (await ws.connect())[0]
         allowed = await request(ws, "booth.update", {"booth_id": own.pk, "headline": "Ciao"})
@@ -140,8 +140,8 @@ async def test_recruiter_edits_own_booth_but_not_another_employers_over_the_sock
     assert allowed["ok"] is True
     assert refused["ok"] is False
     assert refused["error"]["code"] == "permission.denied"
-    await sync_to_async(other.refresh_from_db)()
-    await sync_to_async(own.refresh_from_db)()
+    await database_sync_to_async(other.refresh_from_db)()
+    await database_sync_to_async(own.refresh_from_db)()
     assert other.headline == ""
     assert own.headline == "Ciao"
 
@@ -150,7 +150,7 @@ async def test_candidate_cannot_edit_any_booth_over_the_socket():
     def make():
         return factories.user(phone="+393339876543"), factories.booth()
 
-    candidate, booth = await sync_to_async(make)()
+    candidate, booth = await database_sync_to_async(make)()
     async with ws_client(candidate) as ws:
         assert (await ws.connect())[0]
         refused = await request(ws, "booth.update", {"booth_id": booth.pk, "headline": "x"})
