@@ -10,9 +10,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.backends import user_by_identifier
 from accounts.models import Organisation, User
 from employers.models import Employer, SectorSection, Vacancy
-from rooms.models import FAIR_LANGUAGES, Fair
+from rooms.models import FAIR_LANGUAGES, Booth, Fair
 
 COMMON_ZONES = [
     "Europe/Rome",
@@ -173,6 +174,40 @@ class BoothEditForm(StyledForm):
         self.fields["staff"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             memberships__organisation_id=employer.organisation_id
         ).distinct()
+
+
+class InterviewStartForm(StyledForm):
+    candidate = forms.CharField(
+        label=_("Candidate's email or mobile number"),
+        help_text=_("The candidate must already have an account."),
+    )
+    guest = forms.CharField(
+        label=_("Third participant's email or mobile number"),
+        required=False,
+        help_text=_("For example a EURES adviser, an interpreter or an accredited operator."),
+    )
+    booth = forms.ModelChoiceField(
+        label=_("At the booth"), queryset=Booth.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, booths: QuerySet[Booth], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["booth"].queryset = booths  # type: ignore[attr-defined]
+
+    def _person(self, field: str) -> User | None:
+        identifier = str(self.cleaned_data.get(field) or "").strip()
+        if not identifier:
+            return None
+        person = user_by_identifier(identifier)
+        if person is None:
+            raise ValidationError(_("Nobody has an account with this email or mobile number."))
+        return person
+
+    def clean_candidate(self) -> User | None:
+        return self._person("candidate")
+
+    def clean_guest(self) -> User | None:
+        return self._person("guest")
 
 
 def apply_validation_error(form: forms.Form, error: ValidationError) -> None:

@@ -16,16 +16,19 @@ from accounts.models import Membership, Organisation, User
 from accounts.permissions import Perm, can, require
 from accounts.services import staff_account_create
 from employers import services as employer_services
+from fairplatform.errors import DomainError
 from frontend.forms import (
     BoothCreateForm,
     BoothEditForm,
     EmployerForm,
     FairForm,
+    InterviewStartForm,
     apply_validation_error,
 )
 from rooms import services as room_services
-from rooms.models import Booth, Fair
-from rooms.selectors import booths_editable_by, fairs_managed_by
+from rooms.interviews import interview_start
+from rooms.models import Booth, Fair, InterviewSession
+from rooms.selectors import booths_editable_by, fairs_managed_by, interviews_of
 
 View = Callable[..., HttpResponse]
 
@@ -69,6 +72,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "can_create_fairs": bool(_organiser_orgs(user)),
             "can_create_employers": can(user, Perm.EMPLOYER_CREATE),
             "memberships": user.memberships.select_related("organisation"),
+            "can_start_interviews": can(user, Perm.INTERVIEW_START, None),
+            "interviews": interviews_of(user=user),
         },
     )
 
@@ -253,6 +258,41 @@ def staff_account_new(request: HttpRequest, organisation_id: int) -> HttpRespons
     status = 400 if form.is_bound else 200
     title = _("New staff account at %(organisation)s") % {"organisation": organisation.name}
     return render(request, "frontend/staff/form.html", _form_page(form, title), status=status)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def interview_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require(user, Perm.INTERVIEW_START, None)
+    form = InterviewStartForm(request.POST or None, booths=booths_editable_by(user=user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = interview_start(
+                actor=user,
+                candidate=data["candidate"],
+                booth=data["booth"],
+                kind=InterviewSession.Kind.BOOTH
+                if data["booth"]
+                else InterviewSession.Kind.CPI_MEETING,
+                guests=[data["guest"]] if data["guest"] else [],
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(
+                request,
+                _("The call is ready. The other participants find it on their home page."),
+            )
+            return redirect("frontend:interview", session_id=session.pk)
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "frontend/staff/form.html",
+        _form_page(form, _("Start a video call")),
+        status=status,
+    )
 
 
 def _roles_for(organisation: Organisation) -> set[str]:

@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.models import User
 from rooms.selectors import (
     access_booth,
     access_fair,
@@ -10,13 +11,15 @@ from rooms.selectors import (
     booth_open_vacancies,
     fair_booths,
     fairs_upcoming,
+    interviews_of,
 )
 from signaling.protocol import protocol_constants
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "frontend/home.html", {"fairs": fairs_upcoming()})
+    calls = interviews_of(user=request.user) if isinstance(request.user, User) else []
+    return render(request, "frontend/home.html", {"fairs": fairs_upcoming(), "calls": calls})
 
 
 @require_GET

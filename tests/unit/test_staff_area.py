@@ -182,3 +182,35 @@ def test_organiser_edits_a_fair_and_a_bad_edit_changes_nothing(organiser, cpi):
     assert client.post(reverse("staff:fair_edit", args=[fair.pk]), bad).status_code == 400
     fair.refresh_from_db()
     assert fair.title == "Seconda"
+
+
+def test_staff_start_a_call_and_the_candidate_finds_it_on_the_home_page(candidate):
+    employer = factories.employer()
+    recruiter = factories.member(employer.organisation, "recruiter")
+    response = client_for(recruiter).post(
+        reverse("staff:interview_new"), {"candidate": "333 123 4567", "guest": ""}
+    )
+    assert response.status_code == 302
+    home = client_for(candidate).get(reverse("frontend:home"))
+    assert response["Location"].encode() in home.content
+
+
+def test_starting_a_call_with_an_unknown_person_is_refused(organiser):
+    response = client_for(organiser).post(
+        reverse("staff:interview_new"), {"candidate": "nobody@example.org"}
+    )
+    assert response.status_code == 400
+    assert b"Nobody has an account" in response.content
+
+
+def test_candidate_cannot_start_calls_nor_open_someone_elses(candidate):
+    from rooms.interviews import interview_start
+
+    assert client_for(candidate).get(reverse("staff:interview_new")).status_code == 403
+    employer = factories.employer()
+    recruiter = factories.member(employer.organisation, "recruiter")
+    other = factories.user()
+    session = interview_start(actor=recruiter, candidate=other)
+    room = reverse("frontend:interview", args=[session.pk])
+    assert client_for(candidate).get(room).status_code == 404
+    assert client_for(other).get(room).status_code == 200
