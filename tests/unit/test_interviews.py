@@ -1,0 +1,82 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from fairplatform.errors import DomainError
+from rooms import interviews
+from rooms.models import Attendance, InterviewSession
+from signaling import bus
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(monkeypatch):
+    sent = []
+    monkeypatch.setattr(
+        bus, "publish", lambda group, name, payload, **_: sent.append((name, payload))
+    )
+    return sent
+
+
+@pytest.fixture
+def call():
+    employer = factories.employer()
+    recruiter = factories.member(employer.organisation, "recruiter")
+    candidate = factories.user()
+    return interviews.interview_start(actor=recruiter, candidate=candidate), recruiter, candidate
+
+
+def test_a_drop_becomes_left_only_if_the_person_does_not_come_back(
+    call, published, django_capture_on_commit_callbacks
+):
+    session, _recruiter, candidate = call
+    first = interviews.interview_join(
+        actor=candidate, session_id=session.pk, device="phone"
+    ).attendance
+    interviews.interview_leave(
+        actor=candidate, session_id=session.pk, attendance_id=first.pk, how="dropped"
+    )
+    assert interviews.interview_presence_expire(
+        session_id=session.pk, user_id=candidate.pk, attendance_id=first.pk
+    )
+    assert published[-1][0] == "interview.presence"
+    assert published[-1][1].state == "left"
+
+    with django_capture_on_commit_callbacks(execute=False):
+        second = interviews.interview_join(
+            actor=candidate, session_id=session.pk, device="phone"
+        ).attendance
+    assert second.pk != first.pk
+    assert not interviews.interview_presence_expire(
+        session_id=session.pk, user_id=candidate.pk, attendance_id=first.pk
+    )
+
+
+def test_the_second_person_online_makes_the_call_live_and_time_is_counted(call):
+    session, recruiter, candidate = call
+    interviews.interview_join(actor=recruiter, session_id=session.pk, device="desktop")
+    session.refresh_from_db()
+    assert session.state == InterviewSession.State.WAITING
+    interviews.interview_join(actor=candidate, session_id=session.pk, device="phone")
+    session.refresh_from_db()
+    assert session.state == InterviewSession.State.LIVE
+    Attendance.objects.filter(user=candidate).update(
+        joined_at=timezone.now() - timedelta(minutes=5)
+    )
+    interviews.interview_end(actor=recruiter, session_id=session.pk)
+    spent = interviews.attended_time(session=session, user=candidate)
+    assert timedelta(minutes=4, seconds=59) < spent < timedelta(minutes=5, seconds=5)
+    assert Attendance.objects.get(user=candidate).device == "phone"
+
+
+def test_nobody_takes_part_twice_and_only_staff_start_calls(call):
+    _session, recruiter, candidate = call
+    with pytest.raises(DomainError) as twice:
+        interviews.interview_start(actor=recruiter, candidate=candidate, guests=[candidate])
+    assert twice.value.code == "interview.invalid"
+    with pytest.raises(DomainError) as refused:
+        interviews.interview_start(actor=candidate, candidate=recruiter)
+    assert refused.value.code == "permission.denied"
