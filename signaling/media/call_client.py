@@ -92,6 +92,12 @@ class CallClient:
             finally:
                 await self.close()
 
+    async def hang_up(self) -> None:
+        """Leave the call (the others see `left`) and close the socket; `run` then returns."""
+        if self._ws is not None:
+            await self._send("interview.leave", {"session_id": self.session_id})
+            await self._ws.close()
+
     async def close(self) -> None:
         for peer in self.peers.values():
             await peer.pc.close()
