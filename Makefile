@@ -29,9 +29,14 @@ test: system $(INSTALLED) $(NODE_INSTALLED)
 	$(PY) scripts/devservices.py run --postgres --redis -- $(MAKE) pytest
 
 # Playwright's sync API cannot share a process with pytest-asyncio's loop: browser tests run apart.
+# WebRTC calls run in a network namespace with only `lo` (else Chromium sends media over the
+# host's network), so they get their own PostgreSQL and Redis inside it (tests/webrtc). A user
+# keeps their own uid there (`-r` would make them root, and postgres refuses root).
 pytest:
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -m "not browser and not webrtc"
 	$(PY) -m pytest -m browser
+	if [ "$$(id -u)" = 0 ]; then unshare_net="unshare --net"; else unshare_net="unshare --net --map-current-user --keep-caps"; fi; \
+	$$unshare_net sh -c 'ip link set lo up && exec $(PY) scripts/devservices.py run --private --postgres --redis -- $(PY) -m pytest -m webrtc'
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -21,7 +21,9 @@ class FairSocket {
     });
     this.socket.addEventListener("message", (message) => this.dispatch(JSON.parse(message.data)));
     this.socket.addEventListener("close", () => {
-      for (const { reject } of this.pending.values()) reject(new Error("socket closed"));
+      for (const { reject } of this.pending.values()) {
+        reject(Object.assign(new Error("socket closed"), { code: "socket.closed" }));
+      }
       this.pending.clear();
       // Exponential backoff with jitter so a restarted server is not hit by every client at once.
       const delay = Math.min(30000, 500 * 2 ** this.retry++) * (0.5 + Math.random() / 2);
@@ -44,6 +46,12 @@ class FairSocket {
   request(type, data = {}) {
     const id = `c${this.nextId++}`;
     return new Promise((resolve, reject) => {
+      // A closed or still-connecting socket would drop (or throw on) the frame, and no reply
+      // would ever come: fail at once, so callers retry after the reconnect (whenOpen).
+      if (this.socket.readyState !== WebSocket.OPEN) {
+        reject(Object.assign(new Error("socket not open"), { code: "socket.closed" }));
+        return;
+      }
       this.pending.set(id, { resolve, reject });
       this.socket.send(JSON.stringify({ v: 1, id, type, data }));
     });
