@@ -66,9 +66,9 @@ class FairConsumer(AsyncWebsocketConsumer):
             data = await self.handlers[envelope.type](self, payload)
             await self._send_model(OkReply(id=envelope.id, data=data))
         except ProtocolError as exc:
-            await self._send_error(exc.request_id, exc.code, exc.message)
+            await self._refuse(exc.request_id, exc.code, exc.message)
         except DomainError as exc:
-            await self._send_error(request_id, exc.code, str(exc.message))
+            await self._refuse(request_id, exc.code, str(exc.message))
         except Exception:
             logger.exception("Unexpected failure handling a frame from user %s", self.user.pk)
             await self._send_error(request_id, "server.error", "Unexpected failure.")
@@ -84,6 +84,11 @@ class FairConsumer(AsyncWebsocketConsumer):
 
     async def _send_model(self, model: OkReply | ErrorReply) -> None:
         await self.send_json(model.model_dump(mode="json"))
+
+    async def _refuse(self, request_id: str | None, code: str, message: str) -> None:
+        # Refusals are expected (bad clients, stale pages) but worth a trace when one floods.
+        logger.info("refused %s from user %s: %s", code, self.user.pk, message)
+        await self._send_error(request_id, code, message)
 
     async def _send_error(self, request_id: str | None, code: str, message: str) -> None:
         await self._send_model(
