@@ -53,3 +53,17 @@ def test_protocol_doc_is_generated_from_the_code():
     )
     for name in [*COMMANDS, *EVENTS, *ERROR_CODES]:
         assert f"`{name}`" in doc
+
+
+def test_pages_with_a_socket_carry_the_protocol_constants_for_the_client():
+    from django.template import Context, Template
+
+    html = Template('{% include "frontend/_socket.html" %}').render(Context({}))
+    start = html.index(">", html.index('id="fair-protocol"')) + 1
+    constants = json.loads(html[start : html.index("</script>", start)])
+    assert constants == {
+        "version": 1,
+        "commands": sorted(COMMANDS),
+        "events": sorted(EVENTS),
+        "errors": sorted(ERROR_CODES),
+    }

@@ -1,6 +1,9 @@
 // The browser side of docs/protocol.md: request/reply with ids, server events, reconnect.
 "use strict";
 
+// Version and names come from signaling/protocol.py (frontend/_socket.html), never typed here.
+const FAIR_PROTOCOL = JSON.parse(document.getElementById("fair-protocol").textContent);
+
 class FairSocket {
   constructor(path = "/ws/v1/") {
     this.url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`;
@@ -44,6 +47,7 @@ class FairSocket {
   }
 
   request(type, data = {}) {
+    if (!FAIR_PROTOCOL.commands.includes(type)) throw new Error(`no command ${type} in the protocol`);
     const id = `c${this.nextId++}`;
     return new Promise((resolve, reject) => {
       // A closed or still-connecting socket would drop (or throw on) the frame, and no reply
@@ -53,11 +57,12 @@ class FairSocket {
         return;
       }
       this.pending.set(id, { resolve, reject });
-      this.socket.send(JSON.stringify({ v: 1, id, type, data }));
+      this.socket.send(JSON.stringify({ v: FAIR_PROTOCOL.version, id, type, data }));
     });
   }
 
   on(event, callback) {
+    if (!FAIR_PROTOCOL.events.includes(event)) throw new Error(`no event ${event} in the protocol`);
     if (!this.listeners.has(event)) this.listeners.set(event, []);
     this.listeners.get(event).push(callback);
   }
