@@ -42,7 +42,8 @@ The server keeps no state for a connection beyond its subscriptions: after a rec
 client sends its `*.watch` requests again. Events are published only after the database
 transaction that caused them has committed.
 
-The same lists are served as JSON at `/protocol.json`, for clients to check against.
+Pages with a socket embed the lists below (`frontend/_socket.html`) and `ws-client.js` refuses
+any name not in them; other clients can read them as JSON at `/protocol.json`.
 """
 
 
