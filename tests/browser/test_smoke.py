@@ -7,7 +7,7 @@ from accounts.models import Organisation
 from employers.services import employer_create
 from rooms.models import Fair
 from tests import factories
-from tests.browser.conftest import axe_violations
+from tests.axe import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

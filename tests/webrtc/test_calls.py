@@ -10,6 +10,7 @@ from accounts.models import Membership
 from rooms.interviews import interview_start
 from rooms.models import Attendance
 from tests import factories
+from tests.axe import axe_violations
 from tests.webrtc.harness import counters, wait_for_video
 
 pytestmark = [pytest.mark.webrtc, pytest.mark.django_db(transaction=True)]
@@ -41,6 +42,7 @@ def test_phone_candidate_and_desktop_recruiter_see_each_other(seat, session, peo
     timing("both ways", wait_for_video([(rec, [cand.user_id]), (cand, [rec.user_id])]))
     for person in (rec, cand):
         assert person.page.locator("#local-tile").is_visible()
+        assert axe_violations(person.page) == [], person.label
 
 
 def test_people_on_two_daphne_processes_see_each_other(seat, daphne, session, people, timing):
