@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
+from tests.chromium import CALL_ARGS, CHROMIUM
 from tests.webrtc import harness
 from tests.webrtc.harness import Daphne, DaphnePool, Seat
 
@@ -118,14 +119,14 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    if not os.path.exists(harness.CHROMIUM):
+    if not os.path.exists(CHROMIUM):
         raise pytest.UsageError(
             "Debian's chromium is missing: make test installs it (apt-get install chromium)"
         )
     return {
         **browser_type_launch_args,
-        "executable_path": harness.CHROMIUM,
-        "args": harness.CHROMIUM_ARGS,
+        "executable_path": CHROMIUM,
+        "args": CALL_ARGS,
     }
 
 
