@@ -63,20 +63,30 @@ class Services:
         return path
 
     def stop(self) -> None:
-        for child in self.children:
-            if child.process.poll() is None:
-                child.process.send_signal(child.stop_signal)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        for child in self.children:
-            try:
-                child.process.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                # Each child leads its own process group, so this also takes out postgres backends.
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(child.process.pid, signal.SIGKILL)
-                child.process.wait()
+        stop_processes([(child.process, child.stop_signal) for child in self.children])
         for path in self.temp_dirs:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def stop_processes(
+    processes: list[tuple[subprocess.Popen[bytes], signal.Signals]], timeout: float = STOP_TIMEOUT
+) -> None:
+    """Signal each live process, give them all `timeout` seconds together, then kill the rest.
+
+    Each is expected to lead its own process group (start_new_session), so the kill also takes
+    out its children (postgres backends, Celery pool workers).
+    """
+    for process, stop_signal in processes:
+        if process.poll() is None:
+            process.send_signal(stop_signal)
+    deadline = time.monotonic() + timeout
+    for process, _signal in processes:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def say(message: str) -> None:

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from devservices import ServiceError, Services, say, start_redis
+from devservices import ServiceError, Services, say, start_redis, stop_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -38,11 +38,13 @@ def manage(*args: str, env: dict[str, str]) -> None:
 
 
 def stop_on_terminate(_signum: int, _frame: object) -> None:
-    # `kill` gets the same clean shutdown as Ctrl-C: children stopped, private Redis removed.
+    # Ctrl-C and `kill` get one clean shutdown: children stopped, private Redis removed.
     raise KeyboardInterrupt
 
 
 def main() -> int:
+    # Explicit, because a shell starting this in the background sets SIGINT to "ignore".
+    signal.signal(signal.SIGINT, stop_on_terminate)
     signal.signal(signal.SIGTERM, stop_on_terminate)
     services = Services(state_dir=ROOT / ".cache" / "run")
     processes: list[subprocess.Popen[bytes]] = []
@@ -61,7 +63,11 @@ def main() -> int:
             [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
             [*celery, "beat", "--loglevel", "INFO"],
         ]
-        processes = [subprocess.Popen(command, cwd=ROOT, env=env) for command in commands]  # noqa: S603
+        # Own process groups: Ctrl-C reaches only this script, which stops them in order.
+        processes = [
+            subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+            for command in commands
+        ]
         say(f"fairplatform is running at http://{HOST}:{PORT}/ — press Ctrl-C to stop")
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
@@ -73,14 +79,7 @@ def main() -> int:
         say(f"could not start: {exc}")
         return 1
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes([(process, signal.SIGTERM) for process in processes])
         services.stop()
 
 

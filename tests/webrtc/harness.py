@@ -220,17 +220,9 @@ class DaphnePool:
         )
 
     def stop(self) -> None:
-        for server in self.servers:
-            if server.process.poll() is None:
-                server.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        for server in self.servers:
-            try:
-                server.process.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(server.process.pid, signal.SIGKILL)
-                server.process.wait()
+        devservices().stop_processes(
+            [(server.process, signal.SIGTERM) for server in self.servers], STOP_TIMEOUT
+        )
         self.servers.clear()
 
 
