@@ -88,12 +88,12 @@ def _can_edit_employer(user: Actor, employer: Any) -> bool:
 
 
 def _can_start_interview(user: Actor, booth: Any) -> bool:
-    """Staff start calls; at a booth, only that booth's people or the fair's organisers."""
+    """At a booth: its employer's people or the fair's organisers. Without a booth (a CPI
+    meeting): CPI staff only, so an employer cannot reach jobseekers outside the fairs."""
     if booth is not None:
         return _can_edit_booth(user, booth)
     return user.is_authenticated and any(
-        m.role in (Role.ORGANISER, Role.CPI_OPERATOR, Role.RECRUITER, Role.EMPLOYER_ADMIN)
-        for m in _memberships(user)
+        m.role in (Role.ORGANISER, Role.CPI_OPERATOR) for m in _memberships(user)
     )
 
 

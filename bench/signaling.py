@@ -137,12 +137,11 @@ def seed(url: str, pairs: int) -> list[Pair]:
 
     no_password = make_password(None)
     with transaction.atomic():
-        employer = Organisation.objects.create(
-            name="Bench employer", kind=Organisation.Kind.EMPLOYER
-        )
-        recruiters, candidates = users("recruiter"), users("candidate")
+        # CPI meetings: the one kind of call staff start without a booth.
+        office = Organisation.objects.create(name="Bench CPI", kind=Organisation.Kind.CPI)
+        recruiters, candidates = users("operator"), users("candidate")
         Membership.objects.bulk_create(
-            Membership(user=user, organisation=employer, role=Membership.Role.RECRUITER)
+            Membership(user=user, organisation=office, role=Membership.Role.CPI_OPERATOR)
             for user in recruiters
         )
         return [

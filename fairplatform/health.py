@@ -42,7 +42,8 @@ def _redis() -> dict[str, Any]:
 
 def _celery() -> dict[str, Any]:
     try:
-        replies = celery_app.control.ping(timeout=PROBE_TIMEOUT_SECONDS) or []
+        # One answer is enough: returns as soon as a worker replies instead of waiting it out.
+        replies = celery_app.control.ping(timeout=PROBE_TIMEOUT_SECONDS, limit=1) or []
     except Exception as exc:
         return {"ok": False, "error": type(exc).__name__}
     return {"ok": bool(replies), "workers": len(replies)}

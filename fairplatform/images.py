@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,16 @@ def process_image(upload: UploadedFile, *, fit_within: int) -> ProcessedImage:
             % {"w": width, "h": height, "max": settings.LOGO_MAX_SIDE},
             code="too_many_pixels",
         )
-    # verify() leaves the image unusable; decode again now that the header is trusted.
-    with Image.open(io.BytesIO(data)) as decoded:
-        upright = ImageOps.exif_transpose(decoded).convert("RGBA")
+    # verify() leaves the image unusable and checks only the header: decode it all now, where a
+    # truncated or corrupt body still gets the same plain answer.
+    try:
+        with Image.open(io.BytesIO(data)) as decoded:
+            upright = ImageOps.exif_transpose(decoded).convert("RGBA")
+    except OSError as exc:
+        raise ValidationError(
+            _("This file is not a picture we can read. Use a JPEG, PNG or WebP image."),
+            code="not_an_image",
+        ) from exc
     upright.thumbnail((fit_within, fit_within), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     upright.save(out, format="PNG", optimize=True)

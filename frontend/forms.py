@@ -168,12 +168,30 @@ class BoothEditForm(StyledForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, employer: Employer, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, booth: Booth, **kwargs: Any) -> None:
+        zone = booth.fair.zone
+        kwargs["initial"] = {
+            "headline": booth.headline,
+            # Shown and typed in the fair's zone, like the fair's own dates.
+            "opens_at": booth.opens_at and booth.opens_at.astimezone(zone).replace(tzinfo=None),
+            "closes_at": booth.closes_at and booth.closes_at.astimezone(zone).replace(tzinfo=None),
+            "vacancies": list(booth.vacancies.all()),
+            "staff": list(booth.staff.all()),
+        }
         super().__init__(*args, **kwargs)
+        self.zone = zone
+        employer = booth.employer
         self.fields["vacancies"].queryset = employer.vacancies.all()  # type: ignore[attr-defined]
         self.fields["staff"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             memberships__organisation_id=employer.organisation_id
         ).distinct()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in ("opens_at", "closes_at"):
+            if cleaned.get(name):
+                cleaned[name] = _in_zone(cleaned[name], self.zone)
+        return cleaned
 
 
 class InterviewStartForm(StyledForm):

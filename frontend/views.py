@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
+from rooms.models import Fair
 from rooms.selectors import (
     access_booth,
     access_fair,
@@ -25,7 +26,15 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def fair_detail(request: HttpRequest, fair_id: int) -> HttpResponse:
     fair = access_fair(actor=request.user, fair_id=fair_id)
-    return render(request, "frontend/fair.html", {"fair": fair, "booths": fair_booths(fair=fair)})
+    return render(
+        request,
+        "frontend/fair.html",
+        {
+            "fair": fair,
+            "booths": fair_booths(fair=fair),
+            "status_labels": dict(Fair.Status.choices),
+        },
+    )
 
 
 @require_GET

@@ -91,20 +91,6 @@ def interview_start(
 
 
 @transaction.atomic
-def interview_add_guest(*, actor: User, session_id: int, guest: User) -> Participant:
-    session, _seat = _locked_session_for(actor, session_id)
-    require(actor, Perm.INTERVIEW_HOST, session)
-    _require_open(session)
-    if session.participants.count() >= InterviewSession.MAX_PARTICIPANTS:
-        raise DomainError("interview.full", _("A call has at most four participants."))
-    participant, _created = Participant.objects.get_or_create(
-        session=session, user=guest, defaults={"role": Participant.Role.GUEST}
-    )
-    audit_record(actor=actor, action="rooms.interview.guest_added", obj=session, user=guest.pk)
-    return participant
-
-
-@transaction.atomic
 def interview_join(*, actor: User, session_id: int, device: str) -> JoinedCall:
     session, seat = _locked_session_for(actor, session_id)
     _require_open(session)

@@ -53,10 +53,13 @@ def fair_create(
 @transaction.atomic
 def fair_update(*, actor: User, fair: Fair, sectors: list[SectorSection], **fields: Any) -> Fair:
     require(actor, Perm.FAIR_MANAGE, fair)
+    # Locked and saved field by field: a status change by beat or by `fair_publish` that lands
+    # between this form's load and save must not be written back.
+    fair = Fair.objects.select_for_update().get(pk=fair.pk)
     for name, value in fields.items():
         setattr(fair, name, value)
     fair.full_clean()
-    fair.save()
+    fair.save(update_fields=[*fields, "updated_at"])
     fair.sectors.set(sectors)
     audit_record(actor=actor, action="rooms.fair.updated", obj=fair, fields=sorted(fields))
     return fair
@@ -72,9 +75,7 @@ def _set_status(fair: Fair, status: str, *, actor: User | None) -> None:
     bus.publish_on_commit(
         groups.fair(fair.pk),
         "fair.status_changed",
-        FairStatusChanged(
-            fair_id=fair.pk, status=status, status_label=str(fair.get_status_display())
-        ),
+        FairStatusChanged(fair_id=fair.pk, status=status),
     )
 
 
@@ -146,10 +147,11 @@ def booth_update(
     unknown = set(fields) - BOOTH_EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"booth_update cannot change {sorted(unknown)}")
+    booth = Booth.objects.select_for_update().select_related("fair").get(pk=booth.pk)
     for name, value in fields.items():
         setattr(booth, name, value)
     booth.full_clean()
-    booth.save()
+    booth.save(update_fields=[*fields, "updated_at"])
     if vacancies is not None:
         booth.vacancies.set(vacancies)
     if staff is not None:

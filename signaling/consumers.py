@@ -10,6 +10,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from accounts.models import User
+from accounts.permissions import forget_memberships
 from fairplatform.errors import DomainError
 from rooms import interviews
 from signaling.handlers import load_handlers
@@ -29,7 +30,8 @@ class FairConsumer(AsyncWebsocketConsumer):
             # Refused at the handshake: the browser sees HTTP 403 and no socket opens.
             await self.close()
             return
-        self.user = user
+        # A concrete user (not Channels' lazy wrapper) so its membership cache can be dropped.
+        self.user = await database_sync_to_async(User.objects.get)(pk=user.pk)
         self.handlers = load_handlers()
         self.groups_joined: set[str] = set()
         self.interviews: dict[int, int] = {}
@@ -77,6 +79,9 @@ class FairConsumer(AsyncWebsocketConsumer):
                 raise ProtocolError("protocol.rate_limited", "Too many frames; slow down.")
             envelope, payload = parse_frame(text_data)
             request_id = envelope.id
+            # Roles are re-read by the first permission check of each frame: a revoked role
+            # stops working on open sockets too.
+            forget_memberships(self.user)
             data = await self.handlers[envelope.type](self, payload)
             await self._send_model(OkReply(id=envelope.id, data=data))
         except ProtocolError as exc:

@@ -5,10 +5,6 @@ def fair(fair_id: int) -> str:
     return f"fair.{fair_id}"
 
 
-def user(user_id: int) -> str:
-    return f"user.{user_id}"
-
-
 def interview(session_id: int) -> str:
     return f"interview.{session_id}"
 

@@ -38,8 +38,8 @@ An error never closes the socket: the client may go on sending. Each connection 
 `WS_RATE_LIMIT_PER_SECOND` frames a second on average (bursts up to `WS_RATE_LIMIT_BURST`);
 frames over that get `protocol.rate_limited` and are otherwise ignored.
 
-The server keeps no state for a connection beyond its subscriptions: after a reconnect, the
-client sends its `*.watch` requests again. Events are published only after the database
+The server keeps nothing for a connection beyond its subscriptions and the calls it joined:
+after a reconnect, the client sends its `fair.watch` and `interview.join` requests again. Events are published only after the database
 transaction that caused them has committed.
 
 Pages with a socket embed the lists below (`frontend/_socket.html`) and `ws-client.js` refuses

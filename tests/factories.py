@@ -13,7 +13,8 @@ from stdnum.it import iva
 from accounts.models import Membership, Organisation, User
 from employers.classifications import load_sector_sections
 from employers.models import Employer, SectorSection, Vacancy
-from rooms.models import Booth, Fair
+from rooms.interviews import interview_start
+from rooms.models import Booth, Fair, InterviewSession
 
 _sequence = itertools.count(1)
 PASSWORD = "correct-horse-battery-9"
@@ -75,6 +76,18 @@ def fair(
 
 def booth(*, fair_: Fair | None = None, employer_: Employer | None = None) -> Booth:
     return Booth.objects.create(fair=fair_ or fair(), employer=employer_ or employer())
+
+
+def booth_call(
+    recruiter: User, candidate: User, guests: list[User] | None = None
+) -> InterviewSession:
+    """A call started by a recruiter from a booth of their employer (at a fresh fair)."""
+    employer_ = Organisation.objects.get(
+        memberships__user=recruiter, kind=Organisation.Kind.EMPLOYER
+    ).employer
+    return interview_start(
+        actor=recruiter, candidate=candidate, booth=booth(employer_=employer_), guests=guests
+    )
 
 
 def vacancy(owner: Employer, title: str = "Sviluppatore Python") -> Vacancy:

@@ -14,7 +14,7 @@ from signaling.protocol import BoothUpdate
 def _update(user: User, payload: BoothUpdate) -> dict[str, Any]:
     booth = access_booth(actor=user, booth_id=payload.booth_id)
     try:
-        booth_update(actor=user, booth=booth, headline=payload.headline)
+        booth = booth_update(actor=user, booth=booth, headline=payload.headline)
     except ValidationError as exc:
         raise DomainError("booth.invalid", " ".join(exc.messages)) from exc
     return {"booth_id": booth.pk, "headline": booth.headline}

@@ -1,6 +1,7 @@
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from fairplatform.errors import DomainError
@@ -44,17 +45,24 @@ def require_joined(conn: Connection, session_id: int) -> int:
     """The attendance id of this socket in that call; signalling without joining is refused."""
     attendance_id = conn.interviews.get(session_id)
     if attendance_id is None:
-        raise DomainError("interview.not_joined", "Join the call on this connection first.")
+        raise DomainError("interview.not_joined", _("Join the call on this connection first."))
     return attendance_id
 
 
 @command("interview.join")
 async def join(conn: Connection, payload: InterviewJoin) -> dict[str, Any]:
-    joined: tuple[int, dict[str, Any]] = await database_sync_to_async(_join)(conn.user, payload)
-    attendance_id, snapshot = joined
-    conn.interviews[payload.session_id] = attendance_id
+    # Subscribed before the join commits, so an event sent meanwhile (the call ending, a chat
+    # line) is not lost; a refused join unsubscribes again.
     await conn.join_group(groups.interview(payload.session_id))
     await conn.join_group(groups.interview_user(payload.session_id, conn.user.pk))
+    try:
+        joined: tuple[int, dict[str, Any]] = await database_sync_to_async(_join)(conn.user, payload)
+    except Exception:
+        if payload.session_id not in conn.interviews:
+            await forget(conn, payload.session_id)
+        raise
+    attendance_id, snapshot = joined
+    conn.interviews[payload.session_id] = attendance_id
     return snapshot
 
 

@@ -4,8 +4,9 @@ import pytest
 from channels.db import database_sync_to_async
 
 from accounts.models import Membership
+from fairplatform.errors import DomainError
 from rooms.interviews import interview_end, interview_start
-from rooms.models import Attendance, ChatMessage, InterviewSession
+from rooms.models import Attendance, ChatMessage, InterviewSession, Participant
 from tests import factories
 from tests.channels.conftest import ws_client
 
@@ -42,14 +43,20 @@ def call(db):
     employer = factories.employer()
     recruiter = factories.member(employer.organisation, Membership.Role.RECRUITER, name="Rita")
     candidate = factories.user(phone="+393331112222", name="Carlo")
-    session = interview_start(actor=recruiter, candidate=candidate)
+    booth = factories.booth(employer_=employer)
+    session = interview_start(actor=recruiter, candidate=candidate, booth=booth)
     return session, recruiter, candidate
 
 
 async def test_offer_answer_and_candidates_reach_only_the_addressee(call):
     session, recruiter, candidate = call
-    async with ws_client(recruiter) as rec, ws_client(candidate) as cand:
-        assert (await rec.connect())[0] and (await cand.connect())[0]
+    guest = await database_sync_to_async(factories.user)(name="Gina")
+    await database_sync_to_async(Participant.objects.create)(
+        session=session, user=guest, role="guest"
+    )
+    async with ws_client(recruiter) as rec, ws_client(candidate) as cand, ws_client(guest) as third:
+        assert (await rec.connect())[0] and (await cand.connect())[0] and (await third.connect())[0]
+        assert (await request(third, "interview.join", {"session_id": session.pk}))["ok"]
         joined = await request(
             rec, "interview.join", {"session_id": session.pk, "device": "desktop"}
         )
@@ -58,11 +65,15 @@ async def test_offer_answer_and_candidates_reach_only_the_addressee(call):
         assert {p["user_id"] for p in joined["data"]["participants"]} == {
             recruiter.pk,
             candidate.pk,
+            guest.pk,
         }
         assert (
             await request(cand, "interview.join", {"session_id": session.pk, "device": "phone"})
         )["ok"]
         presence = await next_event(rec, "interview.presence")
+        # Sockets subscribe before their join commits: their own and the guest's may come first.
+        while presence["user_id"] != candidate.pk:
+            presence = await next_event(rec, "interview.presence")
         assert (presence["user_id"], presence["state"], presence["device"]) == (
             candidate.pk,
             "joined",
@@ -95,10 +106,12 @@ async def test_offer_answer_and_candidates_reach_only_the_addressee(call):
         assert got["sender"] == candidate.pk
         assert got["candidate"]["candidate"] == candidate_line["candidate"]
         assert await cand.receive_nothing(timeout=0.2)
+        overheard = [f for f in await drain(third) if f.get("event", "").startswith("rtc.")]
+        assert overheard == []
 
     refreshed = await database_sync_to_async(InterviewSession.objects.get)(pk=session.pk)
     assert refreshed.state == InterviewSession.State.LIVE
-    assert await database_sync_to_async(Attendance.objects.filter(session=session).count)() == 2
+    assert await database_sync_to_async(Attendance.objects.filter(session=session).count)() == 3
 
 
 @pytest.mark.parametrize(
@@ -186,24 +199,13 @@ async def test_an_ended_call_refuses_joins_and_stops_relaying(call):
         assert rejoin["error"]["code"] == "interview.closed"
 
 
-async def test_a_fifth_person_cannot_be_added(call):
-    from rooms.interviews import interview_add_guest
-
-    session, recruiter, _candidate = call
-    guests = [await database_sync_to_async(factories.user)() for _ in range(3)]
-    await database_sync_to_async(interview_add_guest)(
-        actor=recruiter, session_id=session.pk, guest=guests[0]
-    )
-    await database_sync_to_async(interview_add_guest)(
-        actor=recruiter, session_id=session.pk, guest=guests[1]
-    )
-    from fairplatform.errors import DomainError
-
+def test_a_fifth_person_cannot_take_part(call):
+    _session, recruiter, candidate = call
+    guests = [factories.user() for _ in range(3)]
     with pytest.raises(DomainError) as refused:
-        await database_sync_to_async(interview_add_guest)(
-            actor=recruiter, session_id=session.pk, guest=guests[2]
-        )
+        interview_start(actor=recruiter, candidate=candidate, guests=guests, booth=_session.booth)
     assert refused.value.code == "interview.full"
+    assert InterviewSession.objects.count() == 1
 
 
 async def test_chat_is_stored_and_a_reconnect_gets_the_transcript_and_reconnecting_presence(call):
@@ -235,19 +237,13 @@ async def test_chat_is_stored_and_a_reconnect_gets_the_transcript_and_reconnecti
 
 
 def test_turn_credentials_follow_the_coturn_rest_scheme(settings):
-    import base64
-    import hashlib
-    import hmac
-
     from signaling.turn import ice_servers_for, turn_credentials
 
     settings.TURN_SECRET = "s3cret"
     settings.TURN_URLS = ["turn:turn.example.org:3478?transport=udp"]
     settings.TURN_CREDENTIAL_TTL_SECONDS = 600
-    username, credential = turn_credentials(42, now=1_000_000)
-    assert username == "1000600:42"
-    expected = hmac.new(b"s3cret", b"1000600:42", hashlib.sha1).digest()
-    assert base64.b64decode(credential) == expected
+    # Known answer, from: printf '1000600:42' | openssl dgst -sha1 -hmac s3cret -binary | base64
+    assert turn_credentials(42, now=1_000_000) == ("1000600:42", "asdyBzi6wWIe+oI808LEWrjR/vc=")
     [server] = ice_servers_for(42)
     assert server["urls"] == settings.TURN_URLS
     assert server["username"].endswith(":42")

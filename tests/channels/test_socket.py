@@ -104,11 +104,13 @@ async def test_fair_status_change_reaches_watchers_after_an_idle_spell(recruiter
     assert pushed == {
         "v": 1,
         "event": "fair.status_changed",
-        "data": {"fair_id": fair.pk, "status": "live", "status_label": "Live"},
+        "data": {"fair_id": fair.pk, "status": "live"},
     }
 
 
 async def test_flooding_a_socket_is_rate_limited(recruiter, settings):
+    settings.WS_RATE_LIMIT_BURST = 5
+    settings.WS_RATE_LIMIT_PER_SECOND = 1
     async with ws_client(recruiter) as ws:
         assert (await ws.connect())[0]
         codes = []
@@ -117,8 +119,9 @@ async def test_flooding_a_socket_is_rate_limited(recruiter, settings):
         for _ in range(60):
             reply = await ws.receive_json_from(timeout=5)
             codes.append(reply.get("error", {}).get("code"))
-    assert codes.count("protocol.rate_limited") >= 60 - settings.WS_RATE_LIMIT_BURST - 5
-    assert codes[0] is None
+    assert codes[:5] == [None] * 5
+    # The burst, plus at most a token or two refilled while the 60 frames were sent.
+    assert 53 <= codes.count("protocol.rate_limited") <= 55
 
 
 async def test_recruiter_edits_own_booth_but_not_another_employers_over_the_socket(recruiter):

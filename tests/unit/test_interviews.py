@@ -26,7 +26,7 @@ def call():
     employer = factories.employer()
     recruiter = factories.member(employer.organisation, "recruiter")
     candidate = factories.user()
-    return interviews.interview_start(actor=recruiter, candidate=candidate), recruiter, candidate
+    return factories.booth_call(recruiter, candidate), recruiter, candidate
 
 
 def test_a_drop_becomes_left_only_if_the_person_does_not_come_back(
@@ -72,11 +72,12 @@ def test_the_second_person_online_makes_the_call_live_and_time_is_counted(call):
     assert Attendance.objects.get(user=candidate).device == "phone"
 
 
-def test_nobody_takes_part_twice_and_only_staff_start_calls(call):
+def test_nobody_takes_part_twice_and_only_cpi_staff_start_calls_without_a_booth(call):
     _session, recruiter, candidate = call
     with pytest.raises(DomainError) as twice:
-        interviews.interview_start(actor=recruiter, candidate=candidate, guests=[candidate])
+        factories.booth_call(recruiter, candidate, guests=[candidate])
     assert twice.value.code == "interview.invalid"
-    with pytest.raises(DomainError) as refused:
-        interviews.interview_start(actor=candidate, candidate=recruiter)
-    assert refused.value.code == "permission.denied"
+    for no_booth_for_them in (candidate, recruiter):
+        with pytest.raises(DomainError) as refused:
+            interviews.interview_start(actor=no_booth_for_them, candidate=factories.user())
+        assert refused.value.code == "permission.denied"

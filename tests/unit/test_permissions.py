@@ -65,6 +65,15 @@ def test_draft_fair_is_hidden_from_the_public_but_not_from_its_organiser(organis
     assert client_for(organiser).get(reverse("frontend:fair", args=[draft.pk])).status_code == 200
 
 
+def test_deactivated_staff_lose_their_roles(two_booths):
+    booth, _other = two_booths
+    recruiter = factories.member(booth.employer.organisation, Membership.Role.RECRUITER)
+    assert can(recruiter, Perm.BOOTH_EDIT, booth)
+    recruiter.is_active = False
+    assert not can(recruiter, Perm.BOOTH_EDIT, booth)
+    assert not can(recruiter, Perm.STAFF_AREA_ENTER)
+
+
 def test_inactive_superuser_gets_nothing():
     admin = factories.user()
     admin.is_superuser = True

@@ -139,6 +139,25 @@ def test_organiser_adds_a_booth_and_publishes_the_fair(organiser, cpi):
     assert fair.status == Fair.Status.PUBLISHED
 
 
+def test_booth_hours_are_typed_in_the_fairs_time_zone(organiser, cpi):
+    start = timezone.now().replace(microsecond=0) + timedelta(days=3)
+    fair = factories.fair(
+        organiser=cpi,
+        timezone="America/Sao_Paulo",
+        starts_at=start,
+        ends_at=start + timedelta(hours=10),
+    )
+    booth = factories.booth(fair_=fair)
+    opens = (start + timedelta(hours=1)).astimezone(fair.zone)
+    response = client_for(organiser).post(
+        reverse("staff:booth_edit", args=[booth.pk]),
+        {"headline": "x", "opens_at": opens.strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert response.status_code == 302, response.content
+    booth.refresh_from_db()
+    assert booth.opens_at == opens.replace(second=0)
+
+
 def test_booth_hours_outside_the_fair_are_refused(organiser, cpi):
     fair = factories.fair(organiser=cpi)
     booth = factories.booth(fair_=fair)
@@ -187,8 +206,13 @@ def test_organiser_edits_a_fair_and_a_bad_edit_changes_nothing(organiser, cpi):
 def test_staff_start_a_call_and_the_candidate_finds_it_on_the_home_page(candidate):
     employer = factories.employer()
     recruiter = factories.member(employer.organisation, "recruiter")
-    response = client_for(recruiter).post(
-        reverse("staff:interview_new"), {"candidate": "333 123 4567", "guest": ""}
+    booth = factories.booth(employer_=employer)
+    client = client_for(recruiter)
+    no_booth = client.post(reverse("staff:interview_new"), {"candidate": "333 123 4567"})
+    assert no_booth.status_code == 400
+    assert b"not allowed" in no_booth.content
+    response = client.post(
+        reverse("staff:interview_new"), {"candidate": "333 123 4567", "booth": booth.pk}
     )
     assert response.status_code == 302
     home = client_for(candidate).get(reverse("frontend:home"))
@@ -204,13 +228,11 @@ def test_starting_a_call_with_an_unknown_person_is_refused(organiser):
 
 
 def test_candidate_cannot_start_calls_nor_open_someone_elses(candidate):
-    from rooms.interviews import interview_start
-
     assert client_for(candidate).get(reverse("staff:interview_new")).status_code == 403
     employer = factories.employer()
     recruiter = factories.member(employer.organisation, "recruiter")
     other = factories.user()
-    session = interview_start(actor=recruiter, candidate=other)
+    session = factories.booth_call(recruiter, other)
     room = reverse("frontend:interview", args=[session.pk])
     assert client_for(candidate).get(room).status_code == 404
     assert client_for(other).get(room).status_code == 200

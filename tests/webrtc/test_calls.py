@@ -7,7 +7,6 @@ shown in their tile) over a 127.0.0.1 candidate pair; "connected" alone is not e
 import pytest
 
 from accounts.models import Membership
-from rooms.interviews import interview_start
 from rooms.models import Attendance
 from tests import factories
 from tests.axe import axe_violations
@@ -29,7 +28,7 @@ def people():
 @pytest.fixture
 def session(people):
     recruiter, candidate = people
-    return interview_start(actor=recruiter, candidate=candidate)
+    return factories.booth_call(recruiter, candidate)
 
 
 def test_phone_candidate_and_desktop_recruiter_see_each_other(seat, session, people, timing):
@@ -60,7 +59,7 @@ def test_a_guest_joining_mid_call_sees_and_is_seen_by_both(seat, people, timing)
     guest = factories.member(
         factories.organisation(name="CPI Napoli"), Membership.Role.CPI_OPERATOR, name="Gina Guest"
     )
-    session = interview_start(actor=recruiter, candidate=candidate, guests=[guest])
+    session = factories.booth_call(recruiter, candidate, guests=[guest])
     rec = seat("recruiter", recruiter)
     cand = seat("candidate", candidate, phone_sized=True)
     rec.enter(session.pk)

@@ -6,7 +6,6 @@ import socket
 import pytest
 
 from accounts.models import Membership
-from rooms.interviews import interview_start
 from tests import factories
 from tests.webrtc import harness
 
@@ -100,7 +99,7 @@ def test_bare_call_through_two_daphnes_decodes_video_over_loopback(seat, daphne,
     employer = factories.employer()
     recruiter = factories.member(employer.organisation, Membership.Role.RECRUITER, name="Rita")
     candidate = factories.user(phone="+393331112222", name="Carlo")
-    session = interview_start(actor=recruiter, candidate=candidate)
+    session = factories.booth_call(recruiter, candidate)
     first, second = daphne(2)
     rec = seat("recruiter", recruiter, server=first)
     cand = seat("candidate", candidate, server=second, phone_sized=True)

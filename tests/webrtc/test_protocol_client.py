@@ -10,7 +10,6 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.models import Membership
-from rooms.interviews import interview_start
 from signaling.media.call_client import CallClient
 from tests import factories
 from tests.webrtc.harness import wait_for_video
@@ -62,7 +61,7 @@ def test_aiortc_client_and_browser_exchange_video(seat, daphne, monkeypatch):
     employer = factories.employer()
     recruiter = factories.member(employer.organisation, Membership.Role.RECRUITER, name="Rita")
     candidate = factories.user(name="Python Peer")
-    session = interview_start(actor=recruiter, candidate=candidate)
+    session = factories.booth_call(recruiter, candidate)
     rec = seat("recruiter (browser)", recruiter)
     rec.enter(session.pk)
 
