@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -23,16 +24,23 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = CandidateSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        user = candidate_register(
-            full_name=data["full_name"],
-            password=data["password"],
-            email=data["email"],
-            phone=data["phone"],
-            preferred_language=get_language() or "it",
-            share_with_employers=data["share_with_employers"],
-        )
-        login(request, user, backend="accounts.backends.EmailOrPhoneBackend")
-        messages.success(request, _("Welcome! Your account is ready."))
-        return redirect("frontend:home")
+        try:
+            user = candidate_register(
+                full_name=data["full_name"],
+                password=data["password"],
+                email=data["email"],
+                phone=data["phone"],
+                preferred_language=get_language() or "it",
+                share_with_employers=data["share_with_employers"],
+            )
+        except IntegrityError:
+            # Two sign-ups with the same email or number at once: the form's check ran for both.
+            form.add_error(
+                None, _("An account with this email or mobile number exists. Sign in instead.")
+            )
+        else:
+            login(request, user, backend="accounts.backends.EmailOrPhoneBackend")
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect("frontend:home")
     status = 400 if form.is_bound else 200
     return render(request, "registration/signup.html", {"form": form}, status=status)

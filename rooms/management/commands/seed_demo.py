@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -394,7 +394,19 @@ class Seeder:
 class Command(BaseCommand):
     help = "Load the demo: a live ICT fair in Campania, a season fair, employers and candidates."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Load the demo even with DEBUG off (it creates a superuser with a known password).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "The demo creates accounts with a published password: it loads only with "
+                "DEBUG on (make run) or with --allow-production."
+            )
         fair = Fair.objects.filter(title=demo.LIVE_FAIR["title"]).first()
         if fair is not None:
             self.stdout.write(

@@ -1,0 +1,29 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from candidates.models import CandidateProfile
+from employers.models import Employer, Vacancy
+from rooms.models import Fair
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_needs_debug_or_an_explicit_flag():
+    with pytest.raises(CommandError, match="published password"):
+        call_command("seed_demo")
+    assert not Fair.objects.exists()
+
+
+def test_demo_fair_is_live_and_realistic_and_loads_once(capsys):
+    call_command("seed_demo", "--allow-production")
+    live = Fair.objects.get(status=Fair.Status.LIVE)
+    assert live.booths.count() >= 6
+    assert Employer.objects.exclude(logo="").count() >= 6
+    assert Vacancy.objects.count() >= 20
+    assert set(Vacancy.objects.values_list("occupation_isco", flat=True)) >= {"2512"}
+    assert CandidateProfile.objects.count() >= 30
+    assert "demo-fiera-2026" in capsys.readouterr().out
+    users = User.objects.count()
+    call_command("seed_demo", "--allow-production")
+    assert User.objects.count() == users
