@@ -2,12 +2,14 @@
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,7 +18,7 @@ from accounts.models import Membership, Organisation, User
 from accounts.permissions import Perm, can, require
 from accounts.services import staff_account_create
 from employers import services as employer_services
-from fairplatform.errors import DomainError
+from fairplatform.errors import DomainError, NotFound
 from frontend.forms import (
     BoothCreateForm,
     BoothEditForm,
@@ -31,6 +33,7 @@ from rooms.models import Booth, Fair, InterviewSession
 from rooms.selectors import booths_editable_by, fairs_managed_by, interviews_of
 
 View = Callable[..., HttpResponse]
+M = TypeVar("M", bound=Model)
 
 
 def staff_only(view: View) -> View:
@@ -43,6 +46,15 @@ def staff_only(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _staff_object(request: HttpRequest, objects: QuerySet[M], pk: int, perm: Perm) -> M:
+    """The object if this user may act on it; one 404 for "missing" and "not yours" alike, so
+    staff cannot probe another office's ids."""
+    found = objects.filter(pk=pk).first()
+    if found is None or not can(request.user, perm, found):
+        raise NotFound("staff.not_found", _("This page does not exist or is not yours."))
+    return found
 
 
 def _user(request: HttpRequest) -> User:
@@ -91,8 +103,9 @@ def fair_create(request: HttpRequest) -> HttpResponse:
 
 @staff_only
 def fair_manage(request: HttpRequest, fair_id: int) -> HttpResponse:
-    fair = get_object_or_404(Fair.objects.select_related("organiser"), pk=fair_id)
-    require(request.user, Perm.FAIR_MANAGE, fair)
+    fair = _staff_object(
+        request, Fair.objects.select_related("organiser"), fair_id, Perm.FAIR_MANAGE
+    )
     booths = fair.booths.select_related("employer").order_by("employer__legal_name")
     return render(request, "frontend/staff/fair.html", {"fair": fair, "booths": booths})
 
@@ -100,8 +113,7 @@ def fair_manage(request: HttpRequest, fair_id: int) -> HttpResponse:
 @staff_only
 @require_http_methods(["GET", "POST"])
 def fair_edit(request: HttpRequest, fair_id: int) -> HttpResponse:
-    fair = get_object_or_404(Fair, pk=fair_id)
-    require(request.user, Perm.FAIR_MANAGE, fair)
+    fair = _staff_object(request, Fair.objects.all(), fair_id, Perm.FAIR_MANAGE)
     organisers = Organisation.objects.filter(pk=fair.organiser_id)
     form = FairForm(request.POST or None, organisers=organisers, initial=FairForm.initial_for(fair))
     return _fair_form_page(request, form, fair, _("Edit fair"))
@@ -153,7 +165,7 @@ def _fair_form_page(
 @staff_only
 @require_POST
 def fair_publish(request: HttpRequest, fair_id: int) -> HttpResponse:
-    fair = get_object_or_404(Fair, pk=fair_id)
+    fair = _staff_object(request, Fair.objects.all(), fair_id, Perm.FAIR_MANAGE)
     room_services.fair_publish(actor=_user(request), fair=fair)
     messages.success(request, _("The fair is published: candidates can see it now."))
     return redirect("staff:fair", fair_id=fair.pk)
@@ -183,8 +195,7 @@ def employer_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def booth_create(request: HttpRequest, fair_id: int) -> HttpResponse:
     user = _user(request)
-    fair = get_object_or_404(Fair, pk=fair_id)
-    require(user, Perm.FAIR_MANAGE, fair)
+    fair = _staff_object(request, Fair.objects.all(), fair_id, Perm.FAIR_MANAGE)
     form = BoothCreateForm(request.POST or None, fair=fair)
     if request.method == "POST" and form.is_valid():
         try:
@@ -204,8 +215,9 @@ def booth_create(request: HttpRequest, fair_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def booth_edit(request: HttpRequest, booth_id: int) -> HttpResponse:
     user = _user(request)
-    booth = get_object_or_404(Booth.objects.select_related("fair", "employer"), pk=booth_id)
-    require(user, Perm.BOOTH_EDIT, booth)
+    booth = _staff_object(
+        request, Booth.objects.select_related("fair", "employer"), booth_id, Perm.BOOTH_EDIT
+    )
     form = BoothEditForm(request.POST or None, booth=booth)
     if request.method == "POST" and form.is_valid():
         try:
@@ -232,8 +244,9 @@ def booth_edit(request: HttpRequest, booth_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_account_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
     user = _user(request)
-    organisation = get_object_or_404(Organisation, pk=organisation_id)
-    require(user, Perm.STAFF_ACCOUNT_CREATE, organisation)
+    organisation = _staff_object(
+        request, Organisation.objects.all(), organisation_id, Perm.STAFF_ACCOUNT_CREATE
+    )
     form = StaffAccountForm(request.POST or None)
     allowed_roles = _roles_for(organisation)
     form.fields["role"].choices = [c for c in Membership.Role.choices if c[0] in allowed_roles]  # type: ignore[attr-defined]

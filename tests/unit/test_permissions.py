@@ -30,7 +30,11 @@ def test_recruiter_edits_own_booth_but_not_another_employers(two_booths):
     assert client.get(reverse("staff:booth_edit", args=[booth_a.pk])).status_code == 200
     refused = client.post(reverse("staff:booth_edit", args=[booth_b.pk]), {"headline": "Hijacked"})
 
-    assert refused.status_code == 403
+    # The same answer as for a booth that does not exist: ids cannot be probed.
+    missing = client.post(reverse("staff:booth_edit", args=[booth_b.pk + 100]), {"headline": "x"})
+    assert refused.status_code == missing.status_code == 404
+    for response in (refused, missing):
+        assert b"does not exist or is not yours" in response.content
     booth_b.refresh_from_db()
     assert booth_b.headline == ""
     assert can(recruiter_a, Perm.BOOTH_EDIT, booth_a)
@@ -54,9 +58,11 @@ def test_anonymous_visitor_is_sent_to_sign_in():
 def test_organiser_of_another_office_cannot_manage_the_fair(organiser):
     other_fair = factories.fair()
     client = client_for(organiser)
-    assert client.get(reverse("staff:fair", args=[other_fair.pk])).status_code == 403
+    assert client.get(reverse("staff:fair", args=[other_fair.pk])).status_code == 404
     response = client.post(reverse("staff:fair_publish", args=[other_fair.pk]))
-    assert response.status_code == 403
+    assert response.status_code == 404
+    other_fair.refresh_from_db()
+    assert other_fair.status == "published"
 
 
 def test_draft_fair_is_hidden_from_the_public_but_not_from_its_organiser(organiser, cpi):
