@@ -2,12 +2,15 @@
 
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Organisation, User
 from accounts.permissions import Perm, require
 from candidates.models import CandidateProfile, ConsentRecord
 from fairplatform.audit import audit_record
+from fairplatform.errors import unique_or
 
 PRIVACY_NOTICE_VERSION = "2026-01"
 
@@ -74,7 +77,8 @@ def staff_account_create(
         )
     membership = Membership(user=user, organisation=organisation, role=role)
     membership.full_clean()
-    membership.save()
+    with unique_or(ValidationError(_("This person already has this role here."))):
+        membership.save()
     audit_record(
         actor=actor,
         action="accounts.staff.created",

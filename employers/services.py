@@ -2,11 +2,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.permissions import Perm, require
 from employers.models import Employer, SectorSection
 from fairplatform.audit import audit_record
+from fairplatform.errors import unique_or
 from fairplatform.images import process_image
 
 
@@ -40,7 +42,8 @@ def employer_create(
     employer.full_clean()
     if logo is not None:
         _attach_logo(employer, logo)
-    employer.save()
+    with unique_or(ValidationError({"vat_number": _("An employer with this VAT number exists.")})):
+        employer.save()
     audit_record(actor=actor, action="employers.employer.created", obj=employer)
     return employer
 

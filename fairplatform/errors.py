@@ -1,7 +1,11 @@
 """Domain errors: a dotted code for machines, a translated message for people."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.functional import Promise
 
 
@@ -25,3 +29,16 @@ class NotFound(DomainError):
 
 class Forbidden(DomainError):
     http_status = 403
+
+
+@contextmanager
+def unique_or(error: ValidationError) -> Iterator[None]:
+    """Turn a unique-constraint race (two saves that both passed validation) into `error`.
+
+    The savepoint keeps the caller's transaction usable, so the caller rolls back as a whole.
+    """
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        raise error from exc

@@ -3,14 +3,17 @@
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.permissions import Perm, require
 from employers.models import Employer, SectorSection, Vacancy
 from fairplatform.audit import audit_record
+from fairplatform.errors import unique_or
 from rooms.models import Booth, Fair
 from signaling import bus, groups
 from signaling.protocol import FairStatusChanged
@@ -125,7 +128,8 @@ def booth_create(*, actor: User, fair: Fair, employer: Employer, headline: str =
     require(actor, Perm.FAIR_MANAGE, fair)
     booth = Booth(fair=fair, employer=employer, headline=headline)
     booth.full_clean()
-    booth.save()
+    with unique_or(ValidationError(_("This employer already has a booth at this fair."))):
+        booth.save()
     audit_record(actor=actor, action="rooms.booth.created", obj=booth)
     return booth
 
