@@ -110,6 +110,8 @@ class Booth(BaseModel):
     closes_at = models.DateTimeField(
         _("closes"), null=True, blank=True, help_text=_("Empty: when the fair ends.")
     )
+    queue_paused = models.BooleanField(_("queue paused"), default=False)
+    call_grace_seconds = models.PositiveSmallIntegerField(_("seconds to answer a call"), default=60)
 
     class Meta:
         verbose_name = _("booth")
@@ -254,3 +256,56 @@ class ChatMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author}: {self.text[:40]}"
+
+
+class QueueEntry(BaseModel):
+    """A candidate's place in a booth's line. Order is (sort_key, id): FIFO, with no-shows moved
+    back by giving them a key between two later entries."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        CALLED = "called", _("Called")
+        IN_INTERVIEW = "in_interview", _("In the interview")
+        DONE = "done", _("Done")
+        LEFT = "left", _("Left the line")
+        NO_SHOW = "no_show", _("Did not answer")
+        REMOVED = "removed", _("Removed")
+
+    ACTIVE_STATES = (State.WAITING, State.CALLED, State.IN_INTERVIEW)
+    BUSY_STATES = (State.CALLED, State.IN_INTERVIEW)
+
+    booth = models.ForeignKey(Booth, on_delete=models.CASCADE, related_name="queue_entries")
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_entries"
+    )
+    vacancy = models.ForeignKey(
+        Vacancy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("note for the recruiter"), max_length=280, blank=True)
+    state = models.CharField(max_length=14, choices=State.choices, default=State.WAITING)
+    sort_key = models.FloatField()
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    called_at = models.DateTimeField(null=True, blank=True)
+    answer_by = models.DateTimeField(null=True, blank=True)
+    no_shows = models.PositiveSmallIntegerField(default=0)
+    interview = models.ForeignKey(
+        "InterviewSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("queue entry")
+        verbose_name_plural = _("queue entries")
+        ordering = ["sort_key", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booth", "candidate"],
+                condition=Q(state__in=["waiting", "called", "in_interview"]),
+                name="queue_one_active_entry_per_booth",
+            )
+        ]
+        indexes = [models.Index(fields=["booth", "state", "sort_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} at {self.booth} ({self.state})"

@@ -180,6 +180,11 @@ TURN_CREDENTIAL_TTL_SECONDS = env_int("TURN_CREDENTIAL_TTL_SECONDS", 6 * 3600)
 # A participant whose socket drops has this long to come back before the others see "left".
 INTERVIEW_RECONNECT_GRACE_SECONDS = env_int("INTERVIEW_RECONNECT_GRACE_SECONDS", 60)
 
+# Booth queues: lines a candidate may wait in at once per fair; how far call-next looks past
+# candidates who are busy elsewhere.
+QUEUE_MAX_PER_FAIR = env_int("QUEUE_MAX_PER_FAIR", 3)
+QUEUE_CALL_SCAN = env_int("QUEUE_CALL_SCAN", 50)
+
 LOGO_MAX_BYTES = 5 * 1024 * 1024
 LOGO_MAX_PIXELS = 40_000_000
 LOGO_MAX_SIDE = 8_000
