@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from rooms.models import Booth, Fair
+from rooms.models import Attendance, Booth, Fair, InterviewSession, Participant, QueueEntry
 
 
 class BoothInline(admin.TabularInline[Booth, Fair]):
@@ -23,3 +23,29 @@ class BoothAdmin(admin.ModelAdmin[Booth]):
     list_display = ["employer", "fair"]
     list_filter = ["fair"]
     filter_horizontal = ["staff", "vacancies"]
+
+
+class ParticipantInline(admin.TabularInline[Participant, InterviewSession]):
+    model = Participant
+    extra = 0
+
+
+class AttendanceInline(admin.TabularInline[Attendance, InterviewSession]):
+    model = Attendance
+    extra = 0
+    readonly_fields = ["user", "joined_at", "left_at", "device"]
+    can_delete = False
+
+
+@admin.register(InterviewSession)
+class InterviewSessionAdmin(admin.ModelAdmin[InterviewSession]):
+    list_display = ["pk", "kind", "state", "booth", "created_at", "started_at", "ended_at"]
+    list_filter = ["kind", "state"]
+    inlines = [ParticipantInline, AttendanceInline]
+
+
+@admin.register(QueueEntry)
+class QueueEntryAdmin(admin.ModelAdmin[QueueEntry]):
+    list_display = ["candidate", "booth", "state", "no_shows", "created_at"]
+    list_filter = ["state", "booth__fair"]
+    list_select_related = ["candidate", "booth__employer"]

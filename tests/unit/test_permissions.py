@@ -86,3 +86,22 @@ def test_inactive_superuser_gets_nothing():
     admin.is_active = False
     admin.save()
     assert not can(admin, Perm.STAFF_AREA_ENTER)
+
+
+def test_admin_lists_every_domain_model_for_a_superuser():
+    admin = factories.user()
+    admin.is_superuser = admin.is_staff = True
+    admin.save()
+    client = client_for(admin)
+    for path in (
+        "/admin/rooms/fair/",
+        "/admin/rooms/booth/",
+        "/admin/rooms/interviewsession/",
+        "/admin/rooms/queueentry/",
+        "/admin/employers/employer/",
+        "/admin/employers/vacancy/",
+        "/admin/candidates/candidateprofile/",
+        "/admin/accounts/organisation/",
+        "/admin/fairplatform/auditentry/",
+    ):
+        assert client.get(path).status_code == 200, path
