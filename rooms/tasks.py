@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from rooms import interviews
+from rooms import interviews, queues
 from rooms.services import fairs_advance_status as fairs_advance_status_service
 
 
@@ -14,3 +14,8 @@ def interview_presence_expire(session_id: int, user_id: int, attendance_id: int)
     return interviews.interview_presence_expire(
         session_id=session_id, user_id=user_id, attendance_id=attendance_id
     )
+
+
+@shared_task(name="rooms.tasks.queues_expire_calls", ignore_result=True)
+def queues_expire_calls() -> int:
+    return queues.queue_expire_calls()

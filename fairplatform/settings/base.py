@@ -162,6 +162,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rooms.tasks.fairs_advance_status",
         "schedule": float(FAIR_STATUS_INTERVAL_SECONDS),
     },
+    # A called candidate has a grace window (60 s by default) to answer; misses are settled here.
+    "queues-expire-calls": {"task": "rooms.tasks.queues_expire_calls", "schedule": 10.0},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

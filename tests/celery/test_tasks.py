@@ -34,12 +34,15 @@ def test_worker_moves_a_fair_live_through_the_redis_broker(celery_worker):
     assert wait_for(lambda: Fair.objects.get(pk=fair.pk).status == Fair.Status.LIVE)
 
 
-def test_beat_schedules_the_status_task_from_settings():
+def test_beat_schedules_the_periodic_tasks_from_settings():
     DatabaseScheduler(app=app).setup_schedule()
     task = PeriodicTask.objects.get(name="fairs-advance-status")
     assert task.task == "rooms.tasks.fairs_advance_status"
     assert task.interval.every == 30
     assert task.enabled
+    calls = PeriodicTask.objects.get(name="queues-expire-calls")
+    assert calls.task == "rooms.tasks.queues_expire_calls"
+    assert calls.task in app.tasks
 
 
 def test_healthz_reports_every_part_when_a_worker_runs(celery_worker):
