@@ -74,6 +74,16 @@ def fair(
     return created
 
 
+def live_fair() -> Fair:
+    """A fair that is on now: started an hour ago, open for hours more."""
+    now = timezone.now()
+    return fair(
+        status=Fair.Status.LIVE,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=8),
+    )
+
+
 def booth(*, fair_: Fair | None = None, employer_: Employer | None = None) -> Booth:
     return Booth.objects.create(fair=fair_ or fair(), employer=employer_ or employer())
 

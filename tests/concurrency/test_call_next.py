@@ -1,15 +1,12 @@
 """Recruiters in several processes press call-next at the same instant, on real PostgreSQL."""
 
 import multiprocessing
-from datetime import timedelta
 
 import pytest
 from django.db import connections
-from django.utils import timezone
 
 from fairplatform.errors import DomainError
 from rooms import queues
-from rooms.models import Fair
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,12 +32,7 @@ def call_until_empty(recruiter_id, booth_id, start, results):
 
 
 def test_parallel_call_next_never_picks_the_same_candidate_twice():
-    now = timezone.now()
-    fair = factories.fair(
-        status=Fair.Status.LIVE,
-        starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(hours=5),
-    )
+    fair = factories.live_fair()
     booth = factories.booth(fair_=fair)
     recruiters = [
         factories.member(booth.employer.organisation, "recruiter") for _ in range(PROCESSES)

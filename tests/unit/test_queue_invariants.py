@@ -11,7 +11,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from fairplatform.errors import DomainError
 from rooms import queues
-from rooms.models import Fair, QueueEntry
+from rooms.models import QueueEntry
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -25,18 +25,13 @@ class FairQueues(RuleBasedStateMachine):
         super().__init__()
         self.rollback = transaction.atomic()
         self.rollback.__enter__()
-        now = timezone.now()
-        fair = factories.fair(
-            status=Fair.Status.LIVE,
-            starts_at=now - timedelta(hours=1),
-            ends_at=now + timedelta(hours=8),
-        )
+        fair = factories.live_fair()
         self.booths = [factories.booth(fair_=fair) for _ in range(BOOTHS)]
         self.recruiters = [
             factories.member(booth.employer.organisation, "recruiter") for booth in self.booths
         ]
         self.people = [factories.user() for _ in range(CANDIDATES)]
-        self.clock = now
+        self.clock = timezone.now()
         self.join_keys: dict[int, float] = {}
 
     def teardown(self) -> None:

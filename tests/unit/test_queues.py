@@ -13,12 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def booth():
-    now = timezone.now()
-    fair = factories.fair(
-        status=Fair.Status.LIVE,
-        starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(hours=5),
-    )
+    fair = factories.live_fair()
     return factories.booth(fair_=fair)
 
 
