@@ -18,7 +18,15 @@ from accounts.models import User
 from accounts.permissions import Perm, require
 from fairplatform.audit import audit_record
 from fairplatform.errors import DomainError, NotFound
-from rooms.models import Attendance, Booth, ChatMessage, InterviewSession, Participant
+from rooms.models import (
+    Attendance,
+    Booth,
+    ChatMessage,
+    InterviewSession,
+    Participant,
+    QueueEntry,
+)
+from rooms.queue_feed import announce_entry
 from signaling import bus, groups
 from signaling.protocol import InterviewChatPosted, InterviewEnded, InterviewPresence
 
@@ -172,6 +180,13 @@ def interview_end(*, actor: User, session_id: int) -> InterviewSession:
     session.save(update_fields=["state", "ended_at", "updated_at"])
     session.attendances.filter(left_at__isnull=True).update(left_at=now)
     audit_record(actor=actor, action="rooms.interview.ended", obj=session)
+    for entry in QueueEntry.objects.select_related("booth__employer").filter(
+        interview=session, state=QueueEntry.State.IN_INTERVIEW
+    ):
+        entry.state = QueueEntry.State.DONE
+        entry.save(update_fields=["state", "updated_at"])
+        audit_record(actor=actor, action="rooms.queue.done", obj=entry)
+        announce_entry(entry)
     bus.publish_on_commit(
         groups.interview(session.pk),
         "interview.ended",

@@ -64,6 +64,11 @@ class Fair(BaseModel):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
+    queue_positions_visible = models.BooleanField(
+        _("show candidates their place in line"),
+        default=True,
+        help_text=_("When off, candidates see only how long they may wait, not their position."),
+    )
 
     class Meta:
         verbose_name = _("fair")

@@ -15,6 +15,7 @@ from employers.models import Employer, SectorSection, Vacancy
 from fairplatform.audit import audit_record
 from fairplatform.errors import unique_or
 from rooms.models import Booth, Fair
+from rooms.queues import queues_close
 from signaling import bus, groups
 from signaling.protocol import FairStatusChanged
 
@@ -75,6 +76,8 @@ def _set_status(fair: Fair, status: str, *, actor: User | None) -> None:
     audit_record(
         actor=actor, action="rooms.fair.status_changed", obj=fair, old=previous, new=status
     )
+    if status == Status.CLOSED:
+        queues_close(fair=fair)
     bus.publish_on_commit(
         groups.fair(fair.pk),
         "fair.status_changed",

@@ -13,9 +13,18 @@ from accounts.models import User
 from accounts.permissions import forget_memberships
 from fairplatform.errors import DomainError
 from rooms import interviews
+from rooms.queue_feed import position_for
+from signaling import groups
 from signaling.handlers import load_handlers
 from signaling.handlers.interview import forget as forget_interview
-from signaling.protocol import ErrorBody, ErrorReply, OkReply, ProtocolError, parse_frame
+from signaling.protocol import (
+    ErrorBody,
+    ErrorReply,
+    OkReply,
+    ProtocolError,
+    event,
+    parse_frame,
+)
 from signaling.ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
@@ -37,6 +46,8 @@ class FairConsumer(AsyncWebsocketConsumer):
         self.interviews: dict[int, int] = {}
         self.bucket = TokenBucket(settings.WS_RATE_LIMIT_PER_SECOND, settings.WS_RATE_LIMIT_BURST)
         await self.accept()
+        # The person's own news (a call from a booth's line) reaches whatever page they are on.
+        await self.join_group(groups.user(self.user.pk))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch without its per-message `aclose_old_connections()`.
@@ -97,6 +108,10 @@ class FairConsumer(AsyncWebsocketConsumer):
         await self.send_json(message["frame"])
         if "close_interview" in message:
             await forget_interview(self, message["close_interview"])
+
+    async def queue_order(self, message: dict[str, Any]) -> None:
+        """A booth's line changed: this socket works out its own user's place (queue_feed)."""
+        await self.send_json(event("queue.position", position_for(message, self.user.pk)))
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=_dumps(content))

@@ -12,3 +12,17 @@ def interview(session_id: int) -> str:
 def interview_user(session_id: int, user_id: int) -> str:
     """One participant's sockets in one call: directed signalling (offers, answers, candidates)."""
     return f"interview.{session_id}.user.{user_id}"
+
+
+def user(user_id: int) -> str:
+    """All of one person's sockets: their own queue entries (called, interview open)."""
+    return f"user.{user_id}"
+
+
+def queue(booth_id: int) -> str:
+    """Everyone watching a booth's line; each socket turns the shared order into its position."""
+    return f"queue.{booth_id}"
+
+
+def queue_staff(booth_id: int) -> str:
+    return f"queue.{booth_id}.staff"

@@ -160,6 +160,82 @@ class InterviewChat(Strict):
     text: str = Field(min_length=1, max_length=MAX_CHAT_CHARS)
 
 
+class QueueWatch(Strict):
+    """Follow a booth's line on this connection: `queue.position` events from now on. The reply is
+    the current state, so a page that reconnects is up to date at once."""
+
+    booth_id: Id
+
+
+class QueueUnwatch(Strict):
+    booth_id: Id
+
+
+MAX_QUEUE_NOTE_CHARS = 280
+
+
+class QueueJoin(Strict):
+    """Join a booth's line (candidates), optionally for one of its vacancies, with a short note."""
+
+    booth_id: Id
+    vacancy_id: Id | None = None
+    note: str = Field(default="", max_length=MAX_QUEUE_NOTE_CHARS)
+
+
+class QueueLeave(Strict):
+    """Leave a line (your own entry, waiting or called)."""
+
+    entry_id: Id
+
+
+class QueueAnswer(Strict):
+    """Accept a call within the booth's grace window; the reply names the interview to open."""
+
+    entry_id: Id
+
+
+class QueueMine(Strict):
+    """Your lines at every booth, with positions and any open call (after a reload or reconnect)."""
+
+
+class QueueConsole(Strict):
+    """Follow a booth's line as its staff (or the fair's organisers): `queue.line` events."""
+
+    booth_id: Id
+
+
+class QueueCallNext(Strict):
+    """Call the first waiting candidate who is free (optionally: waiting for this vacancy)."""
+
+    booth_id: Id
+    vacancy_id: Id | None = None
+
+
+class QueueCall(Strict):
+    """Call this waiting candidate now, out of turn."""
+
+    entry_id: Id
+
+
+class QueueSkip(Strict):
+    """Pass over a waiting candidate: they move back a few places (the booth's no-show step)."""
+
+    entry_id: Id
+
+
+class QueueRemove(Strict):
+    """Take a candidate out of the line (waiting or called)."""
+
+    entry_id: Id
+
+
+class QueuePause(Strict):
+    """Pause (nobody is called; candidates keep their places and may still join) or resume."""
+
+    booth_id: Id
+    paused: bool
+
+
 COMMANDS: dict[str, type[Strict]] = {
     "session.hello": SessionHello,
     "fair.watch": FairWatch,
@@ -172,6 +248,18 @@ COMMANDS: dict[str, type[Strict]] = {
     "interview.chat": InterviewChat,
     "rtc.description": RtcDescription,
     "rtc.candidate": RtcCandidate,
+    "queue.watch": QueueWatch,
+    "queue.unwatch": QueueUnwatch,
+    "queue.join": QueueJoin,
+    "queue.leave": QueueLeave,
+    "queue.answer": QueueAnswer,
+    "queue.mine": QueueMine,
+    "queue.console": QueueConsole,
+    "queue.call_next": QueueCallNext,
+    "queue.call": QueueCall,
+    "queue.skip": QueueSkip,
+    "queue.remove": QueueRemove,
+    "queue.pause": QueuePause,
 }
 
 
@@ -233,6 +321,77 @@ class RtcCandidateRelayed(Strict):
     candidate: IceCandidate
 
 
+QueueState = Literal["waiting", "called", "in_interview", "done", "left", "no_show", "removed"]
+
+
+class QueuePosition(Strict):
+    """A booth's line as one watcher sees it: how many wait, where you are (null when you are not
+    in it, or when the fair hides positions), and an honest wait range in minutes (a range, never
+    a promise: see docs/architecture.md for the method)."""
+
+    booth_id: int
+    open: bool
+    paused: bool
+    waiting: int
+    position: int | None
+    wait_min_low: int
+    wait_min_high: int
+
+
+class QueueEntryChanged(Strict):
+    """Your own entry changed: you were called (answer before `answer_by`), your call lapsed, your
+    interview opened (`session_id`), or you were removed. Sent to all your connections."""
+
+    entry_id: int
+    booth_id: int
+    employer: str
+    state: QueueState
+    answer_by: str | None
+    session_id: int | None
+    no_shows: int
+
+
+class QueueLineEntry(Strict):
+    entry_id: int
+    candidate_id: int
+    name: str
+    note: str
+    vacancy: str | None
+    state: QueueState
+    position: int | None
+    joined_at: str
+    called_by: str | None
+    answer_by: str | None
+    session_id: int | None
+    no_shows: int
+    busy_elsewhere: bool = Field(description="called or interviewing at another booth")
+
+
+class QueueLine(Strict):
+    """The line for a booth's staff: everyone called or interviewing, and the head of those
+    waiting (the first `QUEUE_CONSOLE_ROWS`; `waiting` counts them all)."""
+
+    booth_id: int
+    paused: bool
+    waiting: int
+    wait_min_low: int
+    wait_min_high: int
+    entries: list[QueueLineEntry]
+
+
+class QueueStats(Strict):
+    """A booth's line in numbers, for everyone watching the fair (organisers see them live)."""
+
+    fair_id: int
+    booth_id: int
+    waiting: int
+    called: int
+    in_interview: int
+    paused: bool
+    wait_min_low: int
+    wait_min_high: int
+
+
 EVENTS: dict[str, type[Strict]] = {
     "fair.status_changed": FairStatusChanged,
     "interview.presence": InterviewPresence,
@@ -241,6 +400,10 @@ EVENTS: dict[str, type[Strict]] = {
     "interview.ended": InterviewEnded,
     "rtc.description": RtcDescriptionRelayed,
     "rtc.candidate": RtcCandidateRelayed,
+    "queue.position": QueuePosition,
+    "queue.entry": QueueEntryChanged,
+    "queue.line": QueueLine,
+    "queue.stats": QueueStats,
 }
 
 
@@ -258,6 +421,16 @@ ERROR_CODES: dict[str, str] = {
     "interview.closed": "The call has ended (or was cancelled); nothing more can be sent to it.",
     "interview.not_joined": "Join the call (interview.join) on this connection first.",
     "interview.full": "The call already has four participants.",
+    "queue.not_found": "No such entry, or it is not yours (or no longer in the line).",
+    "queue.closed": "The booth is not receiving candidates now (outside its hours, or the fair is not live).",
+    "queue.already_joined": "You are already in this booth's line.",
+    "queue.limit": "You already wait in the most lines one fair allows; leave one first.",
+    "queue.invalid_vacancy": "That vacancy is not offered at this booth.",
+    "queue.empty": "Nobody is waiting who can be called now.",
+    "queue.paused": "The line is paused; resume it to call candidates.",
+    "queue.call_expired": "The call was not answered in time; you keep or lose your place as the message says.",
+    "queue.candidate_busy": "The candidate is being called or interviewed elsewhere; try again later.",
+    "queue.not_waiting": "The entry is not waiting any more (called, interviewing, or out of the line).",
     "server.error": "Unexpected failure; the server logged it.",
 }
 

@@ -183,9 +183,15 @@ TURN_CREDENTIAL_TTL_SECONDS = env_int("TURN_CREDENTIAL_TTL_SECONDS", 6 * 3600)
 INTERVIEW_RECONNECT_GRACE_SECONDS = env_int("INTERVIEW_RECONNECT_GRACE_SECONDS", 60)
 
 # Booth queues: lines a candidate may wait in at once per fair; how far call-next looks past
-# candidates who are busy elsewhere.
+# candidates who are busy elsewhere; how far a first no-show (or a skip) moves someone back, and
+# how many unanswered calls take them out of the line; how many waiting rows the recruiter console
+# shows; the interview length assumed until a booth has finished a few.
 QUEUE_MAX_PER_FAIR = env_int("QUEUE_MAX_PER_FAIR", 3)
 QUEUE_CALL_SCAN = env_int("QUEUE_CALL_SCAN", 50)
+QUEUE_STEP_BACK_PLACES = env_int("QUEUE_STEP_BACK_PLACES", 3)
+QUEUE_NO_SHOWS_BEFORE_REMOVAL = env_int("QUEUE_NO_SHOWS_BEFORE_REMOVAL", 2)
+QUEUE_CONSOLE_ROWS = env_int("QUEUE_CONSOLE_ROWS", 100)
+QUEUE_DEFAULT_INTERVIEW_MINUTES = env_int("QUEUE_DEFAULT_INTERVIEW_MINUTES", 10)
 
 LOGO_MAX_BYTES = 5 * 1024 * 1024
 LOGO_MAX_PIXELS = 40_000_000

@@ -39,6 +39,7 @@ def load_handlers() -> dict[str, Handler]:
         booth,
         fair,
         interview,
+        queue,
         rtc,
         session,
     )

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from fairplatform.errors import DomainError
-from rooms import queues
+from rooms import interviews, queues
 from rooms.models import QueueEntry
+from rooms.queue_feed import queue_snapshot
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,8 @@ class FairQueues(RuleBasedStateMachine):
         self.people = [factories.user() for _ in range(CANDIDATES)]
         self.clock = timezone.now()
         self.join_keys: dict[int, float] = {}
+        # Entries a recruiter skipped: moved back on purpose, so outside the FIFO check.
+        self.moved: set[int] = set()
 
     def teardown(self) -> None:
         transaction.set_rollback(True)
@@ -83,8 +86,25 @@ class FairQueues(RuleBasedStateMachine):
     @rule(booth=st.integers(0, BOOTHS - 1))
     def finish(self, booth):
         entry = QueueEntry.objects.filter(booth=self.booths[booth], state="in_interview").first()
-        if entry is not None:
-            queues.queue_finish(actor=self.recruiters[booth], entry_id=entry.pk)
+        if entry is not None and entry.interview_id is not None:
+            interviews.interview_end(actor=self.recruiters[booth], session_id=entry.interview_id)
+
+    @rule(booth=st.integers(0, BOOTHS - 1), place=st.integers(0, CANDIDATES - 1))
+    def skip(self, booth, place):
+        waiting = list(
+            QueueEntry.objects.filter(booth=self.booths[booth], state="waiting").order_by(
+                "sort_key", "pk"
+            )
+        )
+        if place < len(waiting):
+            queues.queue_skip(actor=self.recruiters[booth], entry_id=waiting[place].pk)
+            self.moved.add(waiting[place].pk)
+
+    @rule(booth=st.integers(0, BOOTHS - 1), paused=st.booleans())
+    def pause(self, booth, paused):
+        queues.queue_pause(
+            actor=self.recruiters[booth], booth_id=self.booths[booth].pk, paused=paused
+        )
 
     @rule(seconds=st.sampled_from([10, 120]))
     def time_passes(self, seconds):
@@ -103,13 +123,21 @@ class FairQueues(RuleBasedStateMachine):
     @invariant()
     def lines_are_first_come_first_served_and_waiting_entries_keep_their_place(self):
         for booth in self.booths:
-            order = queues.queue_order(booth_id=booth.pk)
+            candidates = queue_snapshot(booth_id=booth.pk)["order"]
+            assert len(candidates) == len(set(candidates))  # one place each, positions 1..n
+            by_candidate = {
+                entry.candidate_id: entry
+                for entry in QueueEntry.objects.filter(booth=booth, state="waiting")
+            }
+            assert set(by_candidate) == set(candidates)
+            order = [by_candidate[candidate].pk for candidate in candidates]
             entries = QueueEntry.objects.in_bulk(order)
-            never_missed = [pk for pk in order if entries[pk].no_shows == 0]
+            never_missed = [
+                pk for pk in order if entries[pk].no_shows == 0 and pk not in self.moved
+            ]
             assert never_missed == sorted(never_missed)  # FIFO among those who never missed
             for pk in never_missed:
                 assert entries[pk].sort_key == self.join_keys[pk]  # paused, not moved
-            assert len(order) == len(set(order))  # one place each, positions 1..n
 
     @invariant()
     def one_active_entry_per_person_and_booth(self):

@@ -1,11 +1,17 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.permissions import forget_memberships
 from fairplatform.errors import DomainError
-from rooms import queues
+from rooms import interviews, queues
+from rooms.interviews import interview_start
 from rooms.models import Fair, QueueEntry
+from rooms.queue_feed import WaitEstimate, position_for, queue_line, queue_snapshot, wait_estimate
+from rooms.services import fairs_advance_status
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +28,11 @@ def recruiter(booth):
     return factories.member(booth.employer.organisation, "recruiter")
 
 
+def line(booth):
+    """Who waits, head first (candidate ids), as the sockets are told."""
+    return queue_snapshot(booth_id=booth.pk)["order"]
+
+
 def code_of(call):
     with pytest.raises(DomainError) as refused:
         call()
@@ -31,12 +42,12 @@ def code_of(call):
 def test_first_come_first_called_and_the_answer_opens_the_interview(booth, recruiter):
     first, second = factories.user(), factories.user()
     a = queues.queue_join(actor=first, booth_id=booth.pk)
-    b = queues.queue_join(actor=second, booth_id=booth.pk)
-    assert queues.queue_order(booth_id=booth.pk) == [a.pk, b.pk]
+    queues.queue_join(actor=second, booth_id=booth.pk)
+    assert line(booth) == [first.pk, second.pk]
 
     called = queues.queue_call_next(actor=recruiter, booth_id=booth.pk)
     assert called.pk == a.pk
-    assert queues.queue_order(booth_id=booth.pk) == [b.pk]
+    assert line(booth) == [second.pk]
     session = queues.queue_answer(actor=first, entry_id=a.pk)
     assert {p.user_id for p in session.participants.all()} == {first.pk, recruiter.pk}
     assert QueueEntry.objects.get(pk=a.pk).state == "in_interview"
@@ -86,16 +97,15 @@ def test_a_no_show_moves_back_once_then_leaves_the_line(booth, recruiter):
     queues.queue_call_next(actor=recruiter, booth_id=booth.pk)
     later = timezone.now() + timedelta(minutes=5)
     assert queues.queue_expire_calls(now=later) == 1
-    order = queues.queue_order(booth_id=booth.pk)
-    assert order == [entries[1].pk, entries[2].pk, entries[3].pk, entries[0].pk, entries[4].pk]
+    assert line(booth) == [people[1].pk, people[2].pk, people[3].pk, people[0].pk, people[4].pk]
 
     for entry in entries[1:4]:  # the three ahead are called and answer
         assert queues.queue_call_next(actor=recruiter, booth_id=booth.pk).pk == entry.pk
         queues.queue_answer(actor=entry.candidate, entry_id=entry.pk)
     assert queues.queue_call_next(actor=recruiter, booth_id=booth.pk).pk == entries[0].pk
     assert queues.queue_expire_calls(now=later + timedelta(minutes=5)) == 1
-    assert QueueEntry.objects.get(pk=entries[0].pk).state == "removed"
-    assert queues.queue_order(booth_id=booth.pk) == [entries[4].pk]
+    assert QueueEntry.objects.get(pk=entries[0].pk).state == "no_show"
+    assert line(booth) == [people[4].pk]
 
 
 def test_a_candidate_in_an_interview_keeps_other_places_but_is_passed_over(booth, recruiter):
@@ -110,11 +120,144 @@ def test_a_candidate_in_an_interview_keeps_other_places_but_is_passed_over(booth
 
     called = queues.queue_call_next(actor=other_recruiter, booth_id=other_booth.pk)
     assert called.candidate_id == free.pk
-    assert queues.queue_order(booth_id=other_booth.pk) == [waiting_elsewhere.pk]
+    assert line(other_booth) == [waiting_elsewhere.candidate_id]
 
 
-def test_order_costs_one_query_whatever_the_length(booth, django_assert_num_queries):
-    for _ in range(30):
+def test_recruiters_call_out_of_turn_skip_remove_and_pause(booth, recruiter):
+    people = [factories.user() for _ in range(6)]
+    entries = [queues.queue_join(actor=person, booth_id=booth.pk) for person in people]
+
+    queues.queue_skip(actor=recruiter, entry_id=entries[0].pk)
+    assert line(booth) == [
+        p.pk for p in (people[1], people[2], people[3], people[0], people[4], people[5])
+    ]
+    queues.queue_skip(actor=recruiter, entry_id=entries[5].pk)  # already last: stays last
+    assert line(booth)[-1] == people[5].pk
+
+    assert queues.queue_call(actor=recruiter, entry_id=entries[4].pk).state == "called"
+    assert (
+        code_of(lambda: queues.queue_call(actor=recruiter, entry_id=entries[4].pk))
+        == "queue.not_waiting"
+    )
+    queues.queue_remove(actor=recruiter, entry_id=entries[3].pk)
+    assert people[3].pk not in line(booth)
+
+    queues.queue_pause(actor=recruiter, booth_id=booth.pk, paused=True)
+    assert (
+        code_of(lambda: queues.queue_call_next(actor=recruiter, booth_id=booth.pk))
+        == "queue.paused"
+    )
+    queues.queue_join(actor=factories.user(), booth_id=booth.pk)  # joining a paused line is fine
+    queues.queue_pause(actor=recruiter, booth_id=booth.pk, paused=False)
+    assert queues.queue_call_next(actor=recruiter, booth_id=booth.pk).pk == entries[1].pk
+
+    stranger = factories.member(factories.employer().organisation, "recruiter")
+    for refused in (
+        lambda: queues.queue_skip(actor=stranger, entry_id=entries[2].pk),
+        lambda: queues.queue_remove(actor=stranger, entry_id=entries[2].pk),
+        lambda: queues.queue_call(actor=stranger, entry_id=entries[2].pk),
+        lambda: queues.queue_pause(actor=stranger, booth_id=booth.pk, paused=True),
+        lambda: queues.queue_skip(actor=people[2], entry_id=entries[2].pk),
+    ):
+        assert code_of(refused) == "permission.denied"
+
+
+def test_calling_someone_busy_at_another_booth_is_refused(booth, recruiter):
+    person = factories.user()
+    other_booth = factories.booth(fair_=booth.fair)
+    other_recruiter = factories.member(other_booth.employer.organisation, "recruiter")
+    queues.queue_join(actor=person, booth_id=other_booth.pk)
+    here = queues.queue_join(actor=person, booth_id=booth.pk)
+    queues.queue_call_next(actor=other_recruiter, booth_id=other_booth.pk)
+    assert (
+        code_of(lambda: queues.queue_call(actor=recruiter, entry_id=here.pk))
+        == "queue.candidate_busy"
+    )
+
+
+def test_a_vacancy_names_the_line_within_the_booth(booth, recruiter):
+    vacancy = factories.vacancy(booth.employer)
+    booth.vacancies.add(vacancy)
+    general = queues.queue_join(actor=factories.user(), booth_id=booth.pk)
+    for_the_job = queues.queue_join(
+        actor=factories.user(), booth_id=booth.pk, vacancy_id=vacancy.pk
+    )
+    elsewhere = factories.vacancy(factories.employer())
+    assert (
+        code_of(
+            lambda: queues.queue_join(
+                actor=factories.user(), booth_id=booth.pk, vacancy_id=elsewhere.pk
+            )
+        )
+        == "queue.invalid_vacancy"
+    )
+    called = queues.queue_call_next(actor=recruiter, booth_id=booth.pk, vacancy_id=vacancy.pk)
+    assert called.pk == for_the_job.pk
+    assert queues.queue_call_next(actor=recruiter, booth_id=booth.pk).pk == general.pk
+
+
+def test_ending_the_interview_finishes_the_entry_and_closing_the_fair_empties_the_line(
+    booth, recruiter
+):
+    first, second = factories.user(), factories.user()
+    entry = queues.queue_join(actor=first, booth_id=booth.pk)
+    waiting = queues.queue_join(actor=second, booth_id=booth.pk)
+    queues.queue_call_next(actor=recruiter, booth_id=booth.pk)
+    session = queues.queue_answer(actor=first, entry_id=entry.pk)
+    interviews.interview_end(actor=recruiter, session_id=session.pk)
+    assert QueueEntry.objects.get(pk=entry.pk).state == "done"
+
+    booth.fair.ends_at = timezone.now()
+    booth.fair.save()
+    assert fairs_advance_status(now=timezone.now() + timedelta(seconds=1)) == 1
+    assert QueueEntry.objects.get(pk=waiting.pk).state == "removed"
+
+
+def test_the_wait_range_comes_from_recent_interviews_and_active_recruiters():
+    quick = WaitEstimate(per_place_low_s=300, per_place_high_s=600, recruiters=1)
+    assert quick.minutes(0) == (0, 10)
+    assert quick.minutes(3) == (15, 40)
+    assert WaitEstimate(300, 600, recruiters=2).minutes(3) == (5, 20)
+
+
+def test_the_estimate_uses_the_booths_finished_interviews(booth, recruiter):
+    now = timezone.now()
+    for minutes in (4, 6, 8, 10, 12):
+        session = interview_start(actor=recruiter, candidate=factories.user(), booth=booth)
+        session.state = "ended"
+        session.started_at = now - timedelta(minutes=minutes)
+        session.ended_at = now
+        session.save()
+    estimate = wait_estimate(booth_id=booth.pk, now=now)
+    assert (estimate.per_place_low_s, estimate.per_place_high_s) == (360, 600)
+    assert estimate.recruiters == 1
+
+
+def test_a_change_costs_the_same_queries_at_any_length(booth, recruiter):
+    def queries_for_call_next() -> int:
+        forget_memberships(recruiter)  # as a socket does before every frame
+        with CaptureQueriesContext(connection) as queries:
+            queues.queue_call_next(actor=recruiter, booth_id=booth.pk)
+            snapshot = queue_snapshot(booth_id=booth.pk)
+            queue_line(snapshot=snapshot)
+        return len(queries)
+
+    for _ in range(3):
         queues.queue_join(actor=factories.user(), booth_id=booth.pk)
-    with django_assert_num_queries(1):
-        assert len(queues.queue_order(booth_id=booth.pk)) == 30
+    short = queries_for_call_next()
+    for _ in range(60):
+        queues.queue_join(actor=factories.user(), booth_id=booth.pk)
+    assert queries_for_call_next() == short
+
+
+def test_positions_are_hidden_when_the_fair_says_so(booth):
+    person = factories.user()
+    queues.queue_join(actor=factories.user(), booth_id=booth.pk)
+    queues.queue_join(actor=person, booth_id=booth.pk)
+    assert position_for(queue_snapshot(booth_id=booth.pk), person.pk).position == 2
+    booth.fair.queue_positions_visible = False
+    booth.fair.save()
+    hidden = position_for(queue_snapshot(booth_id=booth.pk), person.pk)
+    assert hidden.position is None
+    assert hidden.waiting == 2
+    assert hidden.wait_min_high > 0

@@ -1,0 +1,114 @@
+"""Booth queues over the socket, through the full ASGI app on the real Redis layer."""
+
+import pytest
+from channels.db import database_sync_to_async
+
+from accounts.models import Membership
+from rooms.models import QueueEntry
+from tests import factories
+from tests.channels.conftest import ws_client
+from tests.channels.test_interview import drain, next_event, request
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def booth(db):
+    return factories.booth(fair_=factories.live_fair())
+
+
+@pytest.fixture
+def recruiter(booth):
+    return factories.member(booth.employer.organisation, Membership.Role.RECRUITER, name="Rita")
+
+
+async def test_positions_move_live_and_the_called_candidate_opens_the_interview(booth, recruiter):
+    anna = await database_sync_to_async(factories.user)(name="Anna")
+    bruno = await database_sync_to_async(factories.user)(name="Bruno")
+    async with ws_client(anna) as a, ws_client(bruno) as b, ws_client(recruiter) as rec:
+        assert (await a.connect())[0] and (await b.connect())[0] and (await rec.connect())[0]
+        console = await request(rec, "queue.console", {"booth_id": booth.pk})
+        assert console["ok"] and console["data"]["entries"] == []
+
+        joined = await request(a, "queue.join", {"booth_id": booth.pk, "note": " Sviluppatrice "})
+        assert joined["data"]["position"]["position"] == 1
+        anna_entry = joined["data"]["entry"]["entry_id"]
+        assert (await request(b, "queue.watch", {"booth_id": booth.pk}))["data"]["entry"] is None
+        joined = await request(b, "queue.join", {"booth_id": booth.pk})
+        assert joined["data"]["position"]["position"] == 2
+        await drain(a)
+        await drain(b)
+        line = (await drain(rec))[-1]["data"]
+        assert [(e["name"], e["note"], e["position"]) for e in line["entries"]] == [
+            ("Anna", "Sviluppatrice", 1),
+            ("Bruno", "", 2),
+        ]
+
+        called = await request(rec, "queue.call_next", {"booth_id": booth.pk})
+        assert called["data"]["entry_id"] == anna_entry
+        alert = await next_event(a, "queue.entry")
+        assert alert["state"] == "called" and alert["answer_by"]
+        moved = await next_event(b, "queue.position")
+        assert (moved["position"], moved["waiting"]) == (1, 1)
+
+        answered = await request(a, "queue.answer", {"entry_id": anna_entry})
+        session_id = answered["data"]["session_id"]
+        while (line := await next_event(rec, "queue.line"))["entries"][0]["state"] == "called":
+            pass  # the event of the call itself
+        assert [(e["name"], e["state"], e["session_id"]) for e in line["entries"]] == [
+            ("Anna", "in_interview", session_id),
+            ("Bruno", "waiting", None),
+        ]
+        joined = await request(rec, "interview.join", {"session_id": session_id})
+        assert {p["name"] for p in joined["data"]["participants"]} == {"Anna", "Rita"}
+
+
+async def test_a_reconnecting_page_gets_the_current_state(booth, recruiter):
+    person = await database_sync_to_async(factories.user)()
+    async with ws_client(person) as first:
+        assert (await first.connect())[0]
+        entry = (await request(first, "queue.join", {"booth_id": booth.pk}))["data"]["entry"]
+    async with ws_client(recruiter) as rec:
+        assert (await rec.connect())[0]
+        await request(rec, "queue.call_next", {"booth_id": booth.pk})
+    async with ws_client(person) as again:
+        assert (await again.connect())[0]
+        mine = await request(again, "queue.mine", {})
+        [line] = mine["data"]["lines"]
+        assert line["entry"]["entry_id"] == entry["entry_id"]
+        assert line["entry"]["state"] == "called"
+
+
+async def test_queue_refusals_carry_codes(booth, recruiter):
+    person = await database_sync_to_async(factories.user)()
+    stranger = await database_sync_to_async(
+        lambda: factories.member(factories.employer().organisation, Membership.Role.RECRUITER)
+    )()
+    async with ws_client(person) as cand, ws_client(stranger) as other, ws_client(recruiter) as rec:
+        assert (await cand.connect())[0] and (await other.connect())[0] and (await rec.connect())[0]
+        assert (await request(rec, "queue.call_next", {"booth_id": booth.pk}))["error"][
+            "code"
+        ] == "queue.empty"
+        entry = (await request(cand, "queue.join", {"booth_id": booth.pk}))["data"]["entry"]
+        again = await request(cand, "queue.join", {"booth_id": booth.pk})
+        assert again["error"]["code"] == "queue.already_joined"
+        for type_, data in [
+            ("queue.call_next", {"booth_id": booth.pk}),
+            ("queue.call", {"entry_id": entry["entry_id"]}),
+            ("queue.pause", {"booth_id": booth.pk, "paused": True}),
+            ("queue.console", {"booth_id": booth.pk}),
+        ]:
+            refused = await request(other, type_, data)
+            assert refused["error"]["code"] == "permission.denied", type_
+        # Candidates cannot drive the line, nor answer or leave somebody else's place.
+        refused = await request(cand, "queue.call_next", {"booth_id": booth.pk})
+        assert refused["error"]["code"] == "permission.denied"
+        refused = await request(other, "queue.leave", {"entry_id": entry["entry_id"]})
+        assert refused["error"]["code"] == "queue.not_found"
+        refused = await request(other, "queue.answer", {"entry_id": entry["entry_id"]})
+        assert refused["error"]["code"] == "queue.not_found"
+        # No staff events reach a refused console.
+        await request(cand, "queue.leave", {"entry_id": entry["entry_id"]})
+        assert not [f for f in await drain(other) if f.get("event") == "queue.line"]
+    state = await database_sync_to_async(QueueEntry.objects.get)(pk=entry["entry_id"])
+    assert state.state == "left"
