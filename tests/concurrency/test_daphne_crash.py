@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 from accounts.models import User
 from fairplatform.models import AuditEntry
@@ -79,13 +80,14 @@ def test_killing_daphne_mid_call_next_leaves_the_line_as_it_was(tmp_path):
             with (
                 psycopg.connect(database_url) as blocker,
                 connect(
-                    server.ws_url, origin=server.url, additional_headers={"Cookie": cookie}
+                    server.ws_url, origin=Origin(server.url), additional_headers={"Cookie": cookie}
                 ) as socket,
             ):
                 blocker.execute(f"LOCK TABLE {AuditEntry._meta.db_table} IN EXCLUSIVE MODE")
-                frame = {"v": 1, "id": "c1", "type": "queue.call_next", "data": {}}
-                frame["data"]["booth_id"] = booth.pk
-                socket.send(json.dumps(frame))
+                data = {"booth_id": booth.pk}
+                socket.send(
+                    json.dumps({"v": 1, "id": "c1", "type": "queue.call_next", "data": data})
+                )
                 wait_for(lambda: backends_waiting_on_locks(watcher) == 1, "call-next to block")
                 os.killpg(server.process.pid, signal.SIGKILL)
                 server.process.wait(timeout=WAIT)
