@@ -611,3 +611,15 @@ ENGLISH_LEVELS: list[tuple[str | None, int]] = [
 ]
 SECOND_LANGUAGES = ["fr", "es", "de"]
 GENERATED_CANDIDATES = 30
+
+
+# People waiting at the live fair's booths (one number per ICT employer, in order), and the
+# notes some of them leave.
+QUEUE_LENGTHS = [6, 3, 0, 4, 2, 1]
+QUEUE_NOTES = [
+    "",
+    "Ho un diploma di perito informatico, cerco il primo impiego.",
+    "",
+    "Disponibile da subito, anche per trasferte.",
+    "I speak English and Italian (B2).",
+]

@@ -4,7 +4,8 @@ from django.core.management import CommandError, call_command
 from accounts.models import User
 from candidates.models import CandidateProfile
 from employers.models import Employer, Vacancy
-from rooms.models import Fair
+from rooms.demo_data import FIXED_CANDIDATES, QUEUE_LENGTHS
+from rooms.models import Fair, QueueEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,10 @@ def test_demo_fair_is_live_and_realistic_and_loads_once(capsys):
     assert Vacancy.objects.count() >= 20
     assert set(Vacancy.objects.values_list("occupation_isco", flat=True)) >= {"2512"}
     assert CandidateProfile.objects.count() >= 30
+    waiting = QueueEntry.objects.filter(booth__fair=live, state="waiting")
+    assert waiting.count() == sum(QUEUE_LENGTHS)
+    fixed = [person["email"] for person in FIXED_CANDIDATES]
+    assert not waiting.filter(candidate__email__in=fixed).exists()  # free to try joining
     assert "demo-fiera-2026" in capsys.readouterr().out
     users = User.objects.count()
     call_command("seed_demo", "--allow-production")

@@ -31,6 +31,7 @@ from employers.models import Employer, SectorSection, Vacancy
 from employers.services import employer_create
 from rooms import demo_data as demo
 from rooms.models import Fair
+from rooms.queues import queue_join
 from rooms.services import (
     booth_create,
     booth_update,
@@ -254,10 +255,27 @@ class Seeder:
         if live.status != Fair.Status.LIVE:
             raise CommandError(f"The demo fair should be live, it is {live.status}.")
 
-        candidates = [*demo.FIXED_CANDIDATES, *generate_candidates(self.rng)]
-        for data in candidates:
+        for data in demo.FIXED_CANDIDATES:
             self._candidate(data)
+        generated = [self._candidate(data) for data in generate_candidates(self.rng)]
+        self._lines(live, generated)
         return live
+
+    def _lines(self, fair: Fair, candidates: list[User]) -> None:
+        """People already waiting at the live fair's booths (the demo logins are left free to
+        join themselves), so consoles, positions and wait ranges have something to show."""
+        waiting = iter(candidates)
+        for booth, length in zip(fair.booths.order_by("pk"), demo.QUEUE_LENGTHS, strict=True):
+            vacancies = list(booth.vacancies.all())
+            for place in range(length):
+                person = next(waiting)
+                queue_join(
+                    actor=person,
+                    booth_id=booth.pk,
+                    vacancy_id=vacancies[place % len(vacancies)].pk if vacancies else None,
+                    note=demo.QUEUE_NOTES[place % len(demo.QUEUE_NOTES)],
+                    now=self.now,
+                )
 
     def _sectors(self) -> dict[str, SectorSection]:
         sectors = {
@@ -375,7 +393,7 @@ class Seeder:
             )
         return fair_publish(actor=organiser, fair=fair)
 
-    def _candidate(self, data: demo.CandidateData) -> None:
+    def _candidate(self, data: demo.CandidateData) -> User:
         user = candidate_register(
             full_name=data["full_name"],
             password=demo.DEMO_PASSWORD,
@@ -389,6 +407,7 @@ class Seeder:
         profile.languages = [dict(skill) for skill in data["languages"]]
         profile.full_clean()
         profile.save(update_fields=["region", "languages", "updated_at"])
+        return user
 
 
 class Command(BaseCommand):
