@@ -272,7 +272,8 @@ def queue_expire_calls(*, now: datetime | None = None) -> int:
 
 def queues_close(*, fair: Fair) -> int:
     """The fair is over: whoever still waits or is called is out of the line (run in the
-    transaction that closes the fair). Interviews in progress finish normally."""
+    transaction that closes the fair, which announces its booths). Interviews in progress
+    finish normally."""
     entries = list(
         QueueEntry.objects.select_for_update(of=("self",))
         .select_related("booth__employer")
@@ -285,8 +286,6 @@ def queues_close(*, fair: Fair) -> int:
     QueueEntry.objects.filter(pk__in=[entry.pk for entry in entries]).update(
         state=State.REMOVED, updated_at=timezone.now()
     )
-    for booth_id in {entry.booth_id for entry in entries}:
-        announce(booth_id)
     return len(entries)
 
 

@@ -15,6 +15,7 @@ from employers.models import Employer, SectorSection, Vacancy
 from fairplatform.audit import audit_record
 from fairplatform.errors import unique_or
 from rooms.models import Booth, Fair
+from rooms.queue_feed import announce
 from rooms.queues import queues_close
 from signaling import bus, groups
 from signaling.protocol import FairStatusChanged
@@ -78,6 +79,8 @@ def _set_status(fair: Fair, status: str, *, actor: User | None) -> None:
     )
     if status == Status.CLOSED:
         queues_close(fair=fair)
+    for booth_id in fair.booths.values_list("pk", flat=True):
+        announce(booth_id)  # booth pages learn their line opened or closed
     bus.publish_on_commit(
         groups.fair(fair.pk),
         "fair.status_changed",

@@ -1,10 +1,14 @@
 """Booth queues over the socket, through the full ASGI app on the real Redis layer."""
 
+from datetime import timedelta
+
 import pytest
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
 from accounts.models import Membership
 from rooms.models import QueueEntry
+from rooms.services import fairs_advance_status
 from tests import factories
 from tests.channels.conftest import ws_client
 from tests.channels.test_interview import drain, next_event, request
@@ -112,3 +116,23 @@ async def test_queue_refusals_carry_codes(booth, recruiter):
         assert not [f for f in await drain(other) if f.get("event") == "queue.line"]
     state = await database_sync_to_async(QueueEntry.objects.get)(pk=entry["entry_id"])
     assert state.state == "left"
+
+
+async def test_a_booth_page_sees_its_line_open_when_the_fair_goes_live():
+    def booth_of_a_fair_due_to_start():
+        now = timezone.now()
+        fair = factories.fair(
+            starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(hours=1)
+        )
+        return factories.booth(fair_=fair)
+
+    booth = await database_sync_to_async(booth_of_a_fair_due_to_start)()
+    person = await database_sync_to_async(factories.user)()
+    async with ws_client(person) as page:
+        assert (await page.connect())[0]
+        watched = await request(page, "queue.watch", {"booth_id": booth.pk})
+        assert watched["data"]["position"]["open"] is False
+        refused = await request(page, "queue.join", {"booth_id": booth.pk})
+        assert refused["error"]["code"] == "queue.closed"
+        assert await database_sync_to_async(fairs_advance_status)() == 1
+        assert (await next_event(page, "queue.position"))["open"] is True
