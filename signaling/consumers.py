@@ -18,6 +18,7 @@ from signaling import groups
 from signaling.handlers import load_handlers
 from signaling.handlers.interview import forget as forget_interview
 from signaling.protocol import (
+    SIGNED_OUT_CLOSE_CODE,
     ErrorBody,
     ErrorReply,
     OkReply,
@@ -108,6 +109,12 @@ class FairConsumer(AsyncWebsocketConsumer):
         await self.send_json(message["frame"])
         if "close_interview" in message:
             await forget_interview(self, message["close_interview"])
+
+    async def session_ended(self, message: dict[str, Any]) -> None:
+        """Signed out (signaling.receivers): this session's sockets close, others stay."""
+        session = self.scope.get("session")
+        if session is not None and session.session_key == message["session_key"]:
+            await self.close(code=SIGNED_OUT_CLOSE_CODE)
 
     async def queue_order(self, message: dict[str, Any]) -> None:
         """A booth's line changed: this socket works out its own user's place (queue_feed)."""

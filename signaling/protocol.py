@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 PROTOCOL_VERSION = 1
+# The socket's session signed out: the server closes with this code, the client stays closed.
+SIGNED_OUT_CLOSE_CODE = 4001
 
 
 # Database ids: positive and within PostgreSQL's bigint, so group names stay short.
@@ -483,6 +485,7 @@ def protocol_constants() -> dict[str, Any]:
     """What the browser client needs to know, served as JSON so it never drifts from here."""
     return {
         "version": PROTOCOL_VERSION,
+        "signed_out_close_code": SIGNED_OUT_CLOSE_CODE,
         "commands": sorted(COMMANDS),
         "events": sorted(EVENTS),
         "errors": sorted(ERROR_CODES),

@@ -7,6 +7,7 @@ from signaling.protocol import (
     ERROR_CODES,
     EVENTS,
     PROTOCOL_VERSION,
+    SIGNED_OUT_CLOSE_CODE,
     Envelope,
     ErrorReply,
     OkReply,
@@ -34,12 +35,15 @@ Every frame is one JSON object in a text frame, at most 64 KiB (UTF-8 bytes).
 - **Event** (server → client, unsolicited): `{{"v": 1, "event": "namespace.what_happened",
   "data": {{…}}}}`.
 
-An error never closes the socket: the client may go on sending. Each connection may send
+An error never closes the socket: the client may go on sending. The server closes it with code
+`{SIGNED_OUT_CLOSE_CODE}` when its session signs out (the person's other devices stay connected);
+the client must not reconnect then. Each connection may send
 `WS_RATE_LIMIT_PER_SECOND` frames a second on average (bursts up to `WS_RATE_LIMIT_BURST`);
 frames over that get `protocol.rate_limited` and are otherwise ignored.
 
 The server keeps nothing for a connection beyond its subscriptions and the calls it joined:
-after a reconnect, the client sends its `fair.watch` and `interview.join` requests again. Events are published only after the database
+after a reconnect, the client sends its `fair.watch`, `queue.watch`, `queue.console` and
+`interview.join` requests again (`queue.mine` re-reads a pending call). Events are published only after the database
 transaction that caused them has committed.
 
 Pages with a socket embed the lists below (`frontend/_socket.html`) and `ws-client.js` refuses

@@ -6,11 +6,14 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
 from rooms.models import Fair
 from rooms.services import fairs_advance_status
+from signaling.protocol import SIGNED_OUT_CLOSE_CODE
 from tests import factories
 from tests.channels.conftest import ws_client
 
@@ -158,3 +161,21 @@ async def test_candidate_cannot_edit_any_booth_over_the_socket():
         assert (await ws.connect())[0]
         refused = await request(ws, "booth.update", {"booth_id": booth.pk, "headline": "x"})
     assert refused["error"]["code"] == "permission.denied"
+
+
+async def test_signing_out_closes_that_sessions_sockets_and_no_other():
+    user = await database_sync_to_async(factories.user)()
+    async with ws_client(user) as phone, ws_client(user) as laptop:
+        assert (await phone.connect())[0] and (await laptop.connect())[0]
+        phone_cookie = dict(phone.scope["headers"])[b"cookie"].decode()
+        await database_sync_to_async(_sign_out)(phone_cookie)
+        closed = await phone.receive_output(timeout=5)
+        assert closed == {"type": "websocket.close", "code": SIGNED_OUT_CLOSE_CODE}
+        assert (await request(laptop, "session.hello", {}))["ok"]
+
+
+def _sign_out(cookie: str) -> None:
+    name, value = cookie.split("=", 1)
+    client = Client()
+    client.cookies[name] = value
+    assert client.post(reverse("accounts:logout")).status_code == 302

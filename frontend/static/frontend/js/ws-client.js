@@ -23,11 +23,12 @@ class FairSocket {
       for (const callback of this.onOpen) callback();
     });
     this.socket.addEventListener("message", (message) => this.dispatch(JSON.parse(message.data)));
-    this.socket.addEventListener("close", () => {
+    this.socket.addEventListener("close", (closed) => {
       for (const { reject } of this.pending.values()) {
         reject(Object.assign(new Error("socket closed"), { code: "socket.closed" }));
       }
       this.pending.clear();
+      if (closed.code === FAIR_PROTOCOL.signed_out_close_code) return;
       // Exponential backoff with jitter so a restarted server is not hit by every client at once.
       const delay = Math.min(30000, 500 * 2 ** this.retry++) * (0.5 + Math.random() / 2);
       setTimeout(() => this.connect(), delay);
