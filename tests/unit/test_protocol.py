@@ -63,6 +63,7 @@ def test_pages_with_a_socket_carry_the_protocol_constants_for_the_client():
     constants = json.loads(html[start : html.index("</script>", start)])
     assert constants == {
         "version": 1,
+        "signed_out_close_code": 4001,
         "commands": sorted(COMMANDS),
         "events": sorted(EVENTS),
         "errors": sorted(ERROR_CODES),
