@@ -65,10 +65,12 @@ def staff_account_create(
     full_name: str,
     email: str,
     phone: str | None = None,
-) -> User:
-    """A staff member of an organisation. They set their password through the reset link."""
+) -> tuple[User, bool]:
+    """A staff member of an organisation, and whether the account is new: a new one sets its
+    password through the reset link; an existing one (same email) just gains the role."""
     require(actor, Perm.STAFF_ACCOUNT_CREATE, organisation)
     user = User.objects.filter(email__iexact=email).first()
+    created = user is None
     if user is None:
         # A random password nobody knows: Django's reset form skips unusable ones, and the
         # reset link is how staff choose their own.
@@ -85,5 +87,6 @@ def staff_account_create(
         obj=user,
         organisation=organisation.pk,
         role=role,
+        new_account=created,
     )
-    return user
+    return user, created

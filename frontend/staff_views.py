@@ -252,14 +252,22 @@ def staff_account_new(request: HttpRequest, organisation_id: int) -> HttpRespons
     form.fields["role"].choices = [c for c in Membership.Role.choices if c[0] in allowed_roles]  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         try:
-            staff_account_create(actor=user, organisation=organisation, **form.cleaned_data)
+            person, created = staff_account_create(
+                actor=user, organisation=organisation, **form.cleaned_data
+            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            messages.success(
-                request,
-                _("Account created. Ask them to set a password with “Forgot your password?”."),
-            )
+            if created:
+                done = _(
+                    "Account created. Ask them to set a password with “Forgot your password?”."
+                )
+            else:
+                done = _(
+                    "%(name)s already had an account with this email: they now have this role "
+                    "too, and sign in as before."
+                ) % {"name": person.full_name}
+            messages.success(request, done)
             return redirect("staff:dashboard")
     status = 400 if form.is_bound else 200
     title = _("New staff account at %(organisation)s") % {"organisation": organisation.name}

@@ -188,6 +188,20 @@ def test_organiser_creates_a_recruiter_account_who_can_then_reset_the_password(
     assert "/accounts/password/reset/" in mailoutbox[0].body
 
 
+def test_adding_someone_who_already_has_an_account_says_so(organiser):
+    existing = factories.user(email="rita@example.org", name="Rita Recruiter")
+    employer = factories.employer()
+    response = client_for(organiser).post(
+        reverse("staff:staff_account_new", args=[employer.organisation_id]),
+        {"full_name": "Rita R.", "email": "RITA@example.org", "role": "recruiter"},
+        follow=True,
+    )
+    assert b"Rita Recruiter already had an account" in response.content
+    assert existing.memberships.get().organisation == employer.organisation
+    existing.refresh_from_db()
+    assert existing.check_password(factories.PASSWORD)  # their password is untouched
+
+
 def test_organiser_edits_a_fair_and_a_bad_edit_changes_nothing(organiser, cpi):
     fair = factories.fair(organiser=cpi, title="Prima")
     client = client_for(organiser)
