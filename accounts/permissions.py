@@ -28,6 +28,9 @@ class Perm(StrEnum):
     EMPLOYER_CREATE = "employer:create"
     INTERVIEW_START = "interview:start"
     INTERVIEW_HOST = "interview:host"
+    CV_MANAGE = "cv:manage"
+    CV_VIEW = "cv:view"
+    CV_REVIEW = "cv:review"
 
 
 def has_role(user: Actor, organisation_id: int, *roles: str) -> bool:
@@ -92,14 +95,42 @@ def _can_start_interview(user: Actor, booth: Any) -> bool:
     meeting): CPI staff only, so an employer cannot reach jobseekers outside the fairs."""
     if booth is not None:
         return _can_edit_booth(user, booth)
-    return user.is_authenticated and any(
-        m.role in (Role.ORGANISER, Role.CPI_OPERATOR) for m in _memberships(user)
-    )
+    return _is_cpi_staff(user)
 
 
 def _hosts_interview(user: Actor, session: Any) -> bool:
     return user.is_authenticated and any(
         p.user_id == user.pk and p.role == "host" for p in session.participants.all()
+    )
+
+
+def _is_cpi_staff(user: Actor, _obj: object = None) -> bool:
+    return user.is_authenticated and any(
+        m.role in (Role.ORGANISER, Role.CPI_OPERATOR) for m in _memberships(user)
+    )
+
+
+def _owns_profile(user: Actor, profile: Any) -> bool:
+    return user.is_authenticated and profile.user_id == user.pk
+
+
+def _can_view_cv(user: Actor, version: Any) -> bool:
+    """The candidate, CPI staff, and recruiters of employers the candidate shares the CV with
+    now (a withdrawn share stops access at once)."""
+    if not user.is_authenticated:
+        return False
+    if _owns_profile(user, version.profile) or _is_cpi_staff(user):
+        return True
+    employer_orgs = [
+        m.organisation_id
+        for m in _memberships(user)
+        if m.role in (Role.EMPLOYER_ADMIN, Role.RECRUITER)
+    ]
+    return (
+        bool(employer_orgs)
+        and version.profile.cv_shares.filter(
+            employer__organisation_id__in=employer_orgs, withdrawn_at__isnull=True
+        ).exists()
     )
 
 
@@ -114,6 +145,9 @@ RULES: dict[Perm, Callable[[Actor, Any], bool]] = {
     Perm.EMPLOYER_CREATE: lambda user, _obj: _is_organiser_anywhere(user),
     Perm.INTERVIEW_START: _can_start_interview,
     Perm.INTERVIEW_HOST: _hosts_interview,
+    Perm.CV_MANAGE: _owns_profile,
+    Perm.CV_VIEW: _can_view_cv,
+    Perm.CV_REVIEW: _is_cpi_staff,
 }
 
 

@@ -1,8 +1,14 @@
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from candidates.cv.reader import CONTENT_TYPES, EXTENSIONS
+from candidates.cv.reader import Kind as FileKind
+from candidates.storage import cv_storage
 from fairplatform.models import BaseModel
 
 CEFR_LEVELS = ["A1", "A2", "B1", "B2", "C1", "C2"]
@@ -74,3 +80,142 @@ class ConsentRecord(models.Model):
     def __str__(self) -> str:
         verb = "granted" if self.granted else "withdrew"
         return f"{self.profile} {verb} {self.purpose} ({self.notice_version})"
+
+
+def cv_upload_path(version: "CVVersion", _filename: str) -> str:
+    # The candidate's file name never reaches the disk: it is kept in `original_name` only.
+    return f"cv/{version.profile_id}/{uuid.uuid4().hex}.{EXTENSIONS[FileKind(version.kind)]}"
+
+
+class CVVersion(models.Model):
+    """One uploaded CV file. Every upload is a new version; earlier ones are kept as they were."""
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded, not checked yet")
+        AUTO_CHECKED = "auto_checked", _("Checked automatically")
+        IDENTITY_VERIFIED = "identity_verified", _("Identity verified")
+        VALIDATED = "validated", _("Validated by an operator")
+        NEEDS_CHANGES = "needs_changes", _("Changes needed")
+        REJECTED = "rejected", _("Rejected")
+
+    class Kind(models.TextChoices):
+        EUROPASS_XML = FileKind.EUROPASS_XML.value, _("Europass XML")
+        EUROPASS_PDF = FileKind.EUROPASS_PDF.value, _("Europass PDF")
+        PDF = FileKind.PDF.value, _("PDF")
+        DOCX = FileKind.DOCX.value, _("Word document (DOCX)")
+
+    class IdentityMethod(models.TextChoices):
+        SPID = "spid", _("SPID")
+        CIE = "cie", _("Electronic identity card (CIE)")
+        DOCUMENT = "document", _("Identity document checked by an operator")
+
+    profile = models.ForeignKey(
+        CandidateProfile, on_delete=models.CASCADE, related_name="cv_versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    file = models.FileField(_("file"), storage=cv_storage, upload_to=cv_upload_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.UPLOADED
+    )
+    structured = models.JSONField(_("structured CV"), default=dict, blank=True)
+    text = models.TextField(_("text for search"), blank=True)
+    report = models.JSONField(_("validation report"), default=dict, blank=True)
+    identity_method = models.CharField(
+        _("identity checked by"), max_length=10, choices=IdentityMethod.choices, blank=True
+    )
+    qualification_checks = models.JSONField(
+        _("qualifications checked by the operator"), default=list, blank=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_note = models.TextField(_("operator's note"), blank=True)
+
+    class Meta:
+        verbose_name = _("CV version")
+        verbose_name_plural = _("CV versions")
+        ordering = ["profile", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "number"], name="cv_version_unique_number")
+        ]
+        indexes = [models.Index(fields=["state", "uploaded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.profile} CV v{self.number}"
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[FileKind(self.kind)]
+
+    @property
+    def download_name(self) -> str:
+        stem = self.original_name.rsplit(".", 1)[0] or "cv"
+        return f"{stem}.{EXTENSIONS[FileKind(self.kind)]}"
+
+
+class CVAccess(models.Model):
+    """Every opening of a CV file, whoever it is: who, when, which version, how."""
+
+    class Via(models.TextChoices):
+        DOWNLOAD = "download", _("File download")
+
+    version = models.ForeignKey(CVVersion, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    via = models.CharField(max_length=12, choices=Via.choices)
+
+    class Meta:
+        verbose_name = _("CV access")
+        verbose_name_plural = _("CV access log")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} opened {self.version} ({self.via})"
+
+
+class CVShare(models.Model):
+    """A candidate's consent to show their CV to one employer's recruiters.
+
+    A withdrawal closes the row and a new grant opens a new one, so the history stays as proof
+    (GDPR art. 7) and at most one row per employer is open at a time.
+    """
+
+    class Context(models.TextChoices):
+        CANDIDATE = "candidate", _("Shared by the candidate")
+        QUEUE = "queue", _("Joined the booth's queue")
+        BOOKING = "booking", _("Booked an interview")
+        APPLICATION = "application", _("Applied for a vacancy")
+
+    profile = models.ForeignKey(
+        CandidateProfile, on_delete=models.CASCADE, related_name="cv_shares"
+    )
+    employer = models.ForeignKey(
+        "employers.Employer", on_delete=models.CASCADE, related_name="cv_shares"
+    )
+    context = models.CharField(max_length=12, choices=Context.choices)
+    granted_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("CV share")
+        verbose_name_plural = _("CV shares")
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "employer"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="cv_share_one_open_per_employer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "withdrawn" if self.withdrawn_at else "open"
+        return f"{self.profile} → {self.employer} ({state})"

@@ -13,6 +13,7 @@ urlpatterns = [
     *i18n_patterns(
         path("accounts/", include("accounts.urls")),
         path("staff/", include("frontend.staff_urls")),
+        path("candidates/", include("candidates.urls")),
         path("", include("frontend.urls")),
         prefix_default_language=False,
     ),

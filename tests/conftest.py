@@ -13,6 +13,7 @@ from tests import factories
 def _media_root_is_clean() -> Iterator[None]:
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    shutil.rmtree(settings.CV_ROOT, ignore_errors=True)
 
 
 @pytest.fixture

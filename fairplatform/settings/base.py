@@ -1,6 +1,7 @@
 """Settings shared by every environment; each value that differs comes from the environment."""
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -114,6 +115,24 @@ STATICFILES_DIRS = [
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG)
+# CV files never get a public URL: the "cv" storage lives outside MEDIA_ROOT and is read only
+# through candidates.views.cv_file. Production may point it at S3 by setting CV_STORAGE_BACKEND
+# to storages.backends.s3.S3Storage (django-storages, with its AWS_* settings) and a bucket
+# that has no public access.
+CV_ROOT = Path(env_str("CV_ROOT", str(BASE_DIR / "var" / "private" / "cv")))
+CV_STORAGE_BACKEND = env_str("CV_STORAGE_BACKEND", "")
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "cv": {"BACKEND": CV_STORAGE_BACKEND}
+    if CV_STORAGE_BACKEND
+    else {
+        "BACKEND": "candidates.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(CV_ROOT)},
+    },
+}
+CV_MAX_BYTES = env_int("CV_MAX_BYTES", 10 * 1024 * 1024)
+CV_MAX_PDF_PAGES = env_int("CV_MAX_PDF_PAGES", 30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -17,3 +17,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "en"  # assertions read English messages; test_accounts checks the Italian default
 SERVE_MEDIA = True
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+CV_ROOT = BASE_DIR / "var" / "test-private-cv"  # noqa: F405
+STORAGES["cv"]["OPTIONS"] = {"location": str(CV_ROOT)}  # noqa: F405

@@ -101,6 +101,9 @@ def test_admin_lists_every_domain_model_for_a_superuser():
         "/admin/employers/employer/",
         "/admin/employers/vacancy/",
         "/admin/candidates/candidateprofile/",
+        "/admin/candidates/cvversion/",
+        "/admin/candidates/cvaccess/",
+        "/admin/candidates/cvshare/",
         "/admin/accounts/organisation/",
         "/admin/fairplatform/auditentry/",
     ):

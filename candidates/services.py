@@ -1,0 +1,199 @@
+"""Writes for candidates' CVs: upload, sharing with employers, and the operator's review."""
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.permissions import Perm, require
+from candidates.cv.checks import check_cv
+from candidates.cv.reader import read_cv, too_large
+from candidates.models import CandidateProfile, CVAccess, CVShare, CVVersion
+from employers.models import Employer
+from fairplatform.audit import audit_record
+from fairplatform.errors import DomainError
+
+State = CVVersion.State
+REVIEW_OUTCOMES = (
+    State.IDENTITY_VERIFIED,
+    State.VALIDATED,
+    State.NEEDS_CHANGES,
+    State.REJECTED,
+)
+REVIEWABLE = (State.AUTO_CHECKED, State.IDENTITY_VERIFIED)
+
+
+def cv_upload(*, actor: User, profile: CandidateProfile, upload: UploadedFile) -> CVVersion:
+    """Store a new CV version, or refuse it whole with a DomainError saying why.
+
+    Everything is read and checked before anything is written: a refusal stores nothing and
+    leaves earlier versions as they were.
+    """
+    require(actor, Perm.CV_MANAGE, profile)
+    data = _read_bounded(upload)
+    parsed = read_cv(data)
+    report = check_cv(parsed.cv, account_name=profile.user.full_name, today=timezone.localdate())
+    version = CVVersion(
+        profile=profile,
+        original_name=(upload.name or "cv").replace("\x00", "").rsplit("/", 1)[-1][-200:],
+        kind=parsed.kind,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        state=State.AUTO_CHECKED,
+        structured=parsed.cv.model_dump(mode="json"),
+        text=parsed.text,
+        report=report.as_json(),
+    )
+    try:
+        with transaction.atomic():
+            # Locking the profile serialises two uploads by the same person (two tabs).
+            CandidateProfile.objects.select_for_update().filter(pk=profile.pk).first()
+            version.number = (profile.cv_versions.aggregate(n=Max("number"))["n"] or 0) + 1
+            version.file.save("cv", ContentFile(data), save=False)
+            version.save()
+            audit_record(
+                actor=actor,
+                action="candidates.cv.uploaded",
+                obj=version,
+                kind=version.kind,
+                errors=len(report.errors),
+            )
+    except BaseException:
+        # The row was not written, so the file must not outlive it.
+        if version.file.name:
+            version.file.storage.delete(version.file.name)
+        raise
+    return version
+
+
+def _read_bounded(upload: UploadedFile) -> bytes:
+    """At most CV_MAX_BYTES are ever held: a declared size over the limit is refused unread,
+    and a stream that lies about its size is cut one byte past the limit."""
+    limit = settings.CV_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise too_large()
+    upload.seek(0)
+    data: bytes = upload.read(limit + 1)
+    if len(data) > limit:
+        raise too_large()
+    return data
+
+
+@transaction.atomic
+def cv_share(
+    *,
+    actor: User,
+    profile: CandidateProfile,
+    employer: Employer,
+    context: str = CVShare.Context.CANDIDATE,
+) -> CVShare:
+    """Let this employer's recruiters see the CV; sharing twice keeps the open share."""
+    require(actor, Perm.CV_MANAGE, profile)
+    CandidateProfile.objects.select_for_update().filter(pk=profile.pk).first()
+    share = CVShare.objects.filter(
+        profile=profile, employer=employer, withdrawn_at__isnull=True
+    ).first()
+    if share is not None:
+        return share
+    share = CVShare.objects.create(profile=profile, employer=employer, context=context)
+    audit_record(actor=actor, action="candidates.cv.shared", obj=share, employer=employer.pk)
+    return share
+
+
+@transaction.atomic
+def cv_unshare(*, actor: User, profile: CandidateProfile, employer: Employer) -> None:
+    """Withdraw the consent: the employer's recruiters lose access at once."""
+    require(actor, Perm.CV_MANAGE, profile)
+    for share in CVShare.objects.select_for_update().filter(
+        profile=profile, employer=employer, withdrawn_at__isnull=True
+    ):
+        share.withdrawn_at = timezone.now()
+        share.save(update_fields=["withdrawn_at"])
+        audit_record(actor=actor, action="candidates.cv.unshared", obj=share, employer=employer.pk)
+
+
+def cv_record_access(*, actor: User, version: CVVersion, via: str) -> CVAccess:
+    return CVAccess.objects.create(version=version, user=actor, via=via)
+
+
+@transaction.atomic
+def cv_review(
+    *,
+    actor: User,
+    version: CVVersion,
+    outcome: str,
+    identity_method: str = "",
+    qualification_checks: list[dict[str, Any]] | None = None,
+    note: str = "",
+) -> CVVersion:
+    """A CPI operator's decision on one version: identity verified, validated, needs changes
+    or rejected. Validation needs a verified identity (now or before) and no report errors."""
+    require(actor, Perm.CV_REVIEW)
+    version = CVVersion.objects.select_for_update().get(pk=version.pk)
+    if outcome not in REVIEW_OUTCOMES:
+        raise DomainError("cv.review_outcome_invalid", _("Choose a valid review outcome."))
+    if version.state not in REVIEWABLE:
+        raise DomainError(
+            "cv.review_closed",
+            _("This CV version has already been decided; the candidate must upload a new one."),
+        )
+    if version.profile.cv_versions.filter(number__gt=version.number).exists():
+        raise DomainError(
+            "cv.not_current", _("The candidate has uploaded a newer version: review that one.")
+        )
+    if identity_method and identity_method not in CVVersion.IdentityMethod.values:
+        raise DomainError("cv.identity_method_invalid", _("Choose how the identity was checked."))
+    method = identity_method or version.identity_method
+    if outcome in (State.IDENTITY_VERIFIED, State.VALIDATED) and not method:
+        raise DomainError(
+            "cv.identity_required", _("Verify the candidate's identity before validating the CV.")
+        )
+    if outcome == State.VALIDATED and version.report.get("errors"):
+        raise DomainError(
+            "cv.has_errors",
+            _("The automatic check found errors: ask the candidate for changes instead."),
+        )
+    checks = _valid_qualification_checks(version, qualification_checks or [])
+    version.state = outcome
+    version.identity_method = method
+    version.qualification_checks = checks
+    version.review_note = note
+    version.reviewed_by = actor
+    version.reviewed_at = timezone.now()
+    version.save()
+    audit_record(
+        actor=actor,
+        action="candidates.cv.reviewed",
+        obj=version,
+        outcome=outcome,
+        identity_method=method,
+        qualifications=checks,
+    )
+    return version
+
+
+def _valid_qualification_checks(
+    version: CVVersion, checks: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each item: {"item": "education.0" | "work.2" | "driving_licence.B", "checked": bool}."""
+    structured = version.structured
+    known = {f"education.{i}" for i in range(len(structured.get("education", [])))}
+    known |= {f"work.{i}" for i in range(len(structured.get("work", [])))}
+    known |= {f"driving_licence.{code}" for code in structured.get("driving_licences", [])}
+    cleaned = []
+    for check in checks:
+        if check.get("item") not in known or not isinstance(check.get("checked"), bool):
+            raise DomainError(
+                "cv.qualification_unknown",
+                _("A checked qualification does not match any entry of this CV."),
+                item=str(check.get("item")),
+            )
+        cleaned.append({"item": check["item"], "checked": check["checked"]})
+    return cleaned
