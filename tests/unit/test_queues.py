@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.permissions import forget_memberships
+from candidates.models import CandidateProfile, CVShare
 from fairplatform.errors import DomainError
 from rooms import interviews, queues
 from rooms.interviews import interview_start
@@ -261,3 +262,11 @@ def test_positions_are_hidden_when_the_fair_says_so(booth):
     assert hidden.position is None
     assert hidden.waiting == 2
     assert hidden.wait_min_high > 0
+
+
+def test_joining_a_line_shares_the_cv_with_that_employer_only(booth):
+    person = factories.user()
+    profile = CandidateProfile.objects.create(user=person)
+    queues.queue_join(actor=person, booth_id=booth.pk)
+    [share] = CVShare.objects.filter(profile=profile)
+    assert (share.employer, share.context, share.withdrawn_at) == (booth.employer, "queue", None)
