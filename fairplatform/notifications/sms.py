@@ -123,6 +123,7 @@ class HttpGatewayBackend(BaseSmsBackend):
                 answer: Any = json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
             detail = f"gateway answered {exc.code}"
+            exc.close()
             if exc.code >= 500 or exc.code == 429:
                 raise RetryableSendError(detail) from exc
             raise SendError(detail) from exc
