@@ -31,6 +31,14 @@ class Perm(StrEnum):
     CV_MANAGE = "cv:manage"
     CV_VIEW = "cv:view"
     CV_REVIEW = "cv:review"
+    SLOT_PUBLISH = "slot:publish"
+    SLOT_MANAGE = "slot:manage"
+    SLOT_BOOK = "slot:book"
+    BOOKING_CANCEL = "booking:cancel"
+    BOOKING_RESCHEDULE = "booking:reschedule"
+    BOOKING_INVITE = "booking:invite"
+    BOOKING_WINDOW_SET = "booking:window.set"
+    WAITLIST_JOIN = "waitlist:join"
 
 
 def has_role(user: Actor, organisation_id: int, *roles: str) -> bool:
@@ -134,6 +142,34 @@ def _can_view_cv(user: Actor, version: Any) -> bool:
     )
 
 
+def _can_publish_slots(user: Actor, place: Any) -> bool:
+    """At a booth: as for editing it. For a CPI office: its organisers and operators."""
+    if isinstance(place, Organisation):
+        return has_role(user, place.pk, Role.ORGANISER, Role.CPI_OPERATOR)
+    return _can_edit_booth(user, place)
+
+
+def _can_manage_slot(user: Actor, slot: Any) -> bool:
+    return (user.is_authenticated and slot.host_id == user.pk) or _can_publish_slots(
+        user, slot.booth or slot.office
+    )
+
+
+def _can_book_slot(user: Actor, slot: Any) -> bool:
+    return user.is_authenticated and slot.host_id != user.pk and _can_view_fair(user, slot.fair)
+
+
+def _can_cancel_booking(user: Actor, booking: Any) -> bool:
+    """The candidate, or whoever may manage the slot (an employer calling an interview off)."""
+    return (user.is_authenticated and booking.candidate_id == user.pk) or _can_manage_slot(
+        user, booking.slot
+    )
+
+
+def _can_join_waitlist(user: Actor, booth: Any) -> bool:
+    return user.is_authenticated and _can_view_fair(user, booth.fair)
+
+
 RULES: dict[Perm, Callable[[Actor, Any], bool]] = {
     Perm.STAFF_AREA_ENTER: _is_staff_member,
     Perm.FAIR_CREATE: _organises,
@@ -148,6 +184,17 @@ RULES: dict[Perm, Callable[[Actor, Any], bool]] = {
     Perm.CV_MANAGE: _owns_profile,
     Perm.CV_VIEW: _can_view_cv,
     Perm.CV_REVIEW: _is_cpi_staff,
+    Perm.SLOT_PUBLISH: _can_publish_slots,
+    Perm.SLOT_MANAGE: _can_manage_slot,
+    Perm.SLOT_BOOK: _can_book_slot,
+    Perm.BOOKING_CANCEL: _can_cancel_booking,
+    Perm.BOOKING_RESCHEDULE: lambda user, booking: (
+        user.is_authenticated and booking.candidate_id == user.pk
+    ),
+    Perm.BOOKING_INVITE: _can_edit_booth,
+    # Windows ration a popular booth's time: a fairness policy of the fair, not of the employer.
+    Perm.BOOKING_WINDOW_SET: lambda user, booth: _can_manage_fair(user, booth.fair),
+    Perm.WAITLIST_JOIN: _can_join_waitlist,
 }
 
 

@@ -3,6 +3,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -314,3 +315,255 @@ class QueueEntry(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.candidate} at {self.booth} ({self.state})"
+
+
+class Slot(BaseModel):
+    """A bookable interview time published by a recruiter (at a booth) or a CPI operator (for
+    their office). Times are stored in UTC and shown in the fair's zone."""
+
+    class Mode(models.TextChoices):
+        REMOTE = "remote", _("Video call")
+        IN_PERSON = "in_person", _("In person")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Free")
+        BOOKED = "booked", _("Booked")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    fair = models.ForeignKey(Fair, on_delete=models.CASCADE, related_name="slots")
+    booth = models.ForeignKey(
+        Booth, null=True, blank=True, on_delete=models.CASCADE, related_name="slots"
+    )
+    office = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="slots",
+        verbose_name=_("CPI office"),
+    )
+    vacancy = models.ForeignKey(
+        Vacancy, null=True, blank=True, on_delete=models.SET_NULL, related_name="slots"
+    )
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hosted_slots"
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    mode = models.CharField(_("how"), max_length=10, choices=Mode.choices, default=Mode.REMOTE)
+    place = models.CharField(_("address"), max_length=200, blank=True)
+    invitation_only = models.BooleanField(_("invited candidates only"), default=False)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+
+    class Meta:
+        verbose_name = _("interview slot")
+        verbose_name_plural = _("interview slots")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="slot_ends_after_start",
+                violation_error_message=_("A slot must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(booth__isnull=True, office__isnull=False)
+                | Q(booth__isnull=False, office__isnull=True),
+                name="slot_at_a_booth_or_an_office",
+                violation_error_message=_("A slot belongs to a booth or to a CPI office."),
+            ),
+            models.CheckConstraint(
+                condition=Q(mode="remote") | ~Q(place=""),
+                name="slot_in_person_has_a_place",
+                violation_error_message=_("Say where an in-person interview takes place."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["fair", "state", "starts_at"]),
+            models.Index(fields=["host", "starts_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M} UTC ({self.state})"
+
+
+class Invitation(BaseModel):
+    """An employer asks a pre-selected candidate to book one of its invitation-only slots."""
+
+    booth = models.ForeignKey(Booth, on_delete=models.CASCADE, related_name="invitations")
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interview_invitations"
+    )
+    vacancy = models.ForeignKey(
+        Vacancy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        verbose_name = _("interview invitation")
+        verbose_name_plural = _("interview invitations")
+        ordering = ["-expires_at"]
+        indexes = [models.Index(fields=["booth", "candidate"])]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} to {self.booth}"
+
+
+class BookingWindow(BaseModel):
+    """For a popular booth: its slots can be booked only from `opens_at`, and a candidate may hold
+    at most `quota_per_candidate` of them. Whoever joined the waitlist before the opening gets
+    slots drawn by lot at the opening, so a fast connection buys nothing."""
+
+    booth = models.OneToOneField(Booth, on_delete=models.CASCADE, related_name="booking_window")
+    opens_at = models.DateTimeField(_("booking opens"))
+    quota_per_candidate = models.PositiveSmallIntegerField(
+        _("slots per candidate"), default=1, validators=[MinValueValidator(1)]
+    )
+    drawn_at = models.DateTimeField(_("lots drawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("booking window")
+        verbose_name_plural = _("booking windows")
+
+    def __str__(self) -> str:
+        return f"{self.booth} from {self.opens_at:%Y-%m-%d %H:%M} UTC"
+
+
+class Booking(BaseModel):
+    class State(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        CANCELLED = "cancelled", _("Cancelled")
+        ATTENDED = "attended", _("Attended")
+        NO_SHOW = "no_show", _("Did not show up")
+
+    HOLDING_STATES = (State.BOOKED, State.ATTENDED, State.NO_SHOW)
+
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="bookings")
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookings"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.BOOKED)
+    # The iCalendar SEQUENCE: every change the candidate's calendar must apply increases it.
+    sequence = models.PositiveIntegerField(default=0)
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+    )
+    interview = models.OneToOneField(
+        InterviewSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="booking"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot"],
+                condition=Q(state__in=["booked", "attended", "no_show"]),
+                name="booking_one_per_slot",
+            )
+        ]
+        indexes = [models.Index(fields=["candidate", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} at {self.slot} ({self.state})"
+
+
+class WaitlistEntry(BaseModel):
+    """A candidate waiting for any free slot at a booth (for one vacancy, or any)."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        BOOKED = "booked", _("Got a slot")
+        LEFT = "left", _("Left the waitlist")
+
+    booth = models.ForeignKey(Booth, on_delete=models.CASCADE, related_name="waitlist")
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
+    vacancy = models.ForeignKey(
+        Vacancy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.WAITING)
+    booking = models.ForeignKey(
+        Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("waitlist entry")
+        verbose_name_plural = _("waitlist entries")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booth", "candidate"],
+                condition=Q(state="waiting"),
+                name="waitlist_once_per_booth",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} waiting at {self.booth}"
+
+
+class Notification(BaseModel):
+    """One message about one version of a booking on one channel: the row is the claim that
+    makes sending exactly-once (unique key, row lock while sending, state checked under it)."""
+
+    class Kind(models.TextChoices):
+        BOOKED = "booked", _("Booking confirmed")
+        CHANGED = "changed", _("Booking changed")
+        CANCELLED = "cancelled", _("Booking cancelled")
+        REMINDER_DAY = "reminder_day", _("Reminder the day before")
+        REMINDER_SOON = "reminder_soon", _("Reminder shortly before")
+        ROOM_OPEN = "room_open", _("Interview open")
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("Text message (SMS)")
+        EMAIL = "email", _("Email")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("To send")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        OBSOLETE = "obsolete", _("No longer needed")
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    sequence = models.PositiveIntegerField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    due_at = models.DateTimeField()
+    # Not before this: set to due_at, then pushed on by each hand-over to a worker (a lease) and
+    # by each retryable failure, so the dispatcher re-sends only what a lost worker left behind.
+    next_attempt_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    provider_id = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-due_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "kind", "channel", "sequence"],
+                name="notification_once_per_booking_kind_channel",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state="pending"),
+                name="notification_pending_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.channel} for booking {self.booking_id} ({self.state})"

@@ -1,6 +1,10 @@
-from celery import shared_task
+from datetime import datetime
 
-from rooms import interviews, queues
+from celery import Task, shared_task
+from django.conf import settings
+
+from fairplatform.notifications.sms import RetryableSendError
+from rooms import agenda, interviews, queues, reminders
 from rooms.services import fairs_advance_status as fairs_advance_status_service
 
 
@@ -19,3 +23,43 @@ def interview_presence_expire(session_id: int, user_id: int, attendance_id: int)
 @shared_task(name="rooms.tasks.queues_expire_calls", ignore_result=True)
 def queues_expire_calls() -> int:
     return queues.queue_expire_calls()
+
+
+def _moment(now: str | None) -> datetime | None:
+    """Beat passes nothing (the real clock); tests pass an ISO time to control the clock."""
+    return datetime.fromisoformat(now) if now else None
+
+
+@shared_task(name="rooms.tasks.agenda_notifications_dispatch", ignore_result=True)
+def agenda_notifications_dispatch(now: str | None = None) -> int:
+    return len(reminders.dispatch(now=_moment(now)))
+
+
+@shared_task(
+    name="rooms.tasks.notification_send",
+    bind=True,
+    ignore_result=True,
+    autoretry_for=(RetryableSendError,),
+    retry_backoff=settings.AGENDA_NOTIFY_BACKOFF_SECONDS,
+    retry_backoff_max=settings.AGENDA_NOTIFY_BACKOFF_MAX_SECONDS,
+    retry_jitter=False,
+    max_retries=settings.AGENDA_NOTIFY_MAX_ATTEMPTS - 1,
+)
+def notification_send(self: Task, notification_id: int) -> str:  # type: ignore[type-arg]
+    final = self.request.retries >= settings.AGENDA_NOTIFY_MAX_ATTEMPTS - 1
+    return reminders.send(notification_id=notification_id, final_attempt=final)
+
+
+@shared_task(name="rooms.tasks.agenda_open_rooms", ignore_result=True)
+def agenda_open_rooms(now: str | None = None) -> int:
+    return agenda.agenda_open_rooms(now=_moment(now))
+
+
+@shared_task(name="rooms.tasks.agenda_mark_no_shows", ignore_result=True)
+def agenda_mark_no_shows(now: str | None = None) -> int:
+    return agenda.agenda_mark_no_shows(now=_moment(now))
+
+
+@shared_task(name="rooms.tasks.agenda_open_booking_windows", ignore_result=True)
+def agenda_open_booking_windows(now: str | None = None) -> int:
+    return agenda.booking_windows_open(now=_moment(now))

@@ -183,6 +183,17 @@ CELERY_BEAT_SCHEDULE = {
     },
     # A called candidate has a grace window (60 s by default) to answer; misses are settled here.
     "queues-expire-calls": {"task": "rooms.tasks.queues_expire_calls", "schedule": 10.0},
+    # Reminders and confirmations not yet handed to a worker (or left behind by a lost one).
+    "agenda-notifications-dispatch": {
+        "task": "rooms.tasks.agenda_notifications_dispatch",
+        "schedule": 60.0,
+    },
+    "agenda-open-rooms": {"task": "rooms.tasks.agenda_open_rooms", "schedule": 30.0},
+    "agenda-mark-no-shows": {"task": "rooms.tasks.agenda_mark_no_shows", "schedule": 60.0},
+    "agenda-open-booking-windows": {
+        "task": "rooms.tasks.agenda_open_booking_windows",
+        "schedule": 30.0,
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -211,6 +222,38 @@ QUEUE_STEP_BACK_PLACES = env_int("QUEUE_STEP_BACK_PLACES", 3)
 QUEUE_NO_SHOWS_BEFORE_REMOVAL = env_int("QUEUE_NO_SHOWS_BEFORE_REMOVAL", 2)
 QUEUE_CONSOLE_ROWS = env_int("QUEUE_CONSOLE_ROWS", 100)
 QUEUE_DEFAULT_INTERVIEW_MINUTES = env_int("QUEUE_DEFAULT_INTERVIEW_MINUTES", 10)
+
+# Interview agenda. Candidates may change or cancel a booking up to the cut-off; they hold at most
+# AGENDA_MAX_BOOKINGS_PER_FAIR bookings per fair. Rooms open a little before the slot; a candidate
+# who has not joined AGENDA_NO_SHOW_GRACE_MINUTES after the start is a no-show. Reminders go this
+# many minutes before the interview (kind → minutes; 0 turns one off).
+AGENDA_CANCEL_CUTOFF_MINUTES = env_int("AGENDA_CANCEL_CUTOFF_MINUTES", 60)
+AGENDA_MAX_BOOKINGS_PER_FAIR = env_int("AGENDA_MAX_BOOKINGS_PER_FAIR", 3)
+AGENDA_MIN_SLOT_MINUTES = 5
+AGENDA_ROOM_OPENS_MINUTES_BEFORE = env_int("AGENDA_ROOM_OPENS_MINUTES_BEFORE", 2)
+AGENDA_NO_SHOW_GRACE_MINUTES = env_int("AGENDA_NO_SHOW_GRACE_MINUTES", 10)
+AGENDA_REMINDERS = {
+    "reminder_day": env_int("AGENDA_REMINDER_DAY_MINUTES", 24 * 60),
+    "reminder_soon": env_int("AGENDA_REMINDER_SOON_MINUTES", 15),
+}
+# A notification handed to a worker is not handed out again for this long (a lost worker's
+# messages are picked up after it); failed sends are retried with exponential backoff up to the
+# maximum delay, AGENDA_NOTIFY_MAX_ATTEMPTS times in all.
+AGENDA_NOTIFY_LEASE_SECONDS = env_int("AGENDA_NOTIFY_LEASE_SECONDS", 120)
+AGENDA_NOTIFY_MAX_ATTEMPTS = env_int("AGENDA_NOTIFY_MAX_ATTEMPTS", 6)
+AGENDA_NOTIFY_BACKOFF_SECONDS = env_int("AGENDA_NOTIFY_BACKOFF_SECONDS", 30)
+AGENDA_NOTIFY_BACKOFF_MAX_SECONDS = env_int("AGENDA_NOTIFY_BACKOFF_MAX_SECONDS", 900)
+AGENDA_DISPATCH_BATCH = env_int("AGENDA_DISPATCH_BATCH", 20_000)
+# Links in messages are absolute.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# SMS, like EMAIL_BACKEND: console, file (SMS_FILE_PATH), locmem, or the HTTP gateway.
+SMS_BACKEND = env_str("SMS_BACKEND", "fairplatform.notifications.sms.ConsoleBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "var" / "sms.jsonl"))
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY", "")
+SMS_GATEWAY_TIMEOUT_SECONDS = float(env_int("SMS_GATEWAY_TIMEOUT_SECONDS", 10))
+SMS_SENDER = env_str("SMS_SENDER", "FairPlatform")
 
 LOGO_MAX_BYTES = 5 * 1024 * 1024
 LOGO_MAX_PIXELS = 40_000_000

@@ -13,7 +13,10 @@ if not env_str("REDIS_URL"):
     raise RuntimeError("Tests run on Redis: set REDIS_URL (make test does).")
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Worker subprocesses of tests/celery write to files the test reads; in-process tests use memory.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", "")
+SMS_BACKEND = env_str("SMS_BACKEND", "fairplatform.notifications.sms.LocmemBackend")
 LANGUAGE_CODE = "en"  # assertions read English messages; test_accounts checks the Italian default
 SERVE_MEDIA = True
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405

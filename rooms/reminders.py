@@ -1,0 +1,305 @@
+"""Messages about bookings: confirmations, changes, cancellations, reminders, "your room is open".
+
+Exactly once: each message is a `Notification` row, unique per (booking, kind, channel, booking
+version), written in the transaction that makes it necessary. A worker sends it while holding the
+row's lock (`SELECT … FOR UPDATE SKIP LOCKED`) and marks it sent in the same transaction, so a
+retried or duplicated task finds it sent or locked and does nothing. A worker killed mid-send rolls
+back with its connection; the row stays pending and the dispatcher hands it out again once its
+lease has run out. Only the instant between the provider accepting and our commit can repeat a
+message, so the SMS gateway gets the row's id as an idempotency key.
+"""
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from email.mime.text import MIMEText
+from email.utils import make_msgid, parseaddr
+from typing import Literal
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.phones import validate_e164
+from fairplatform.notifications import ics
+from fairplatform.notifications.sms import (
+    RetryableSendError,
+    SendError,
+    SmsMessage,
+    get_sms_backend,
+)
+from rooms.models import Booking, Notification, Slot
+
+logger = logging.getLogger(__name__)
+
+Kind = Notification.Kind
+Channel = Notification.Channel
+State = Notification.State
+
+REMINDER_KINDS = (Kind.REMINDER_DAY, Kind.REMINDER_SOON)
+CALENDAR_METHODS: dict[str, Literal["REQUEST", "CANCEL"]] = {
+    Kind.BOOKED: "REQUEST",
+    Kind.CHANGED: "REQUEST",
+    Kind.CANCELLED: "CANCEL",
+}
+
+
+def _channels(person: User) -> list[str]:
+    return [
+        channel
+        for channel, address in ((Channel.SMS, person.phone), (Channel.EMAIL, person.email))
+        if address
+    ]
+
+
+def schedule(booking: Booking, kind: str, *, now: datetime) -> None:
+    """Write the messages this change calls for, in the caller's transaction; those due now go
+    to a worker after commit. Pending messages about an earlier version are dropped."""
+    Notification.objects.filter(
+        booking=booking, state=State.PENDING, sequence__lt=booking.sequence
+    ).update(state=State.OBSOLETE, updated_at=now)
+    lease_end = now + timedelta(seconds=settings.AGENDA_NOTIFY_LEASE_SECONDS)
+    due = [(kind, now)]
+    if kind in (Kind.BOOKED, Kind.CHANGED):
+        for reminder, minutes in settings.AGENDA_REMINDERS.items():
+            at = booking.slot.starts_at - timedelta(minutes=minutes)
+            if minutes and at > now:
+                due.append((reminder, at))
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(
+                booking=booking,
+                kind=what,
+                channel=channel,
+                sequence=booking.sequence,
+                due_at=at,
+                next_attempt_at=lease_end if at <= now else at,
+            )
+            for what, at in due
+            for channel in _channels(booking.candidate)
+        ]
+    )
+    immediate = [row.pk for row in rows if row.due_at <= now]
+    if immediate:
+        from rooms.tasks import notification_send  # noqa: PLC0415  (tasks import services)
+
+        transaction.on_commit(
+            lambda: [notification_send.delay(pk) for pk in immediate], robust=True
+        )
+
+
+def dispatch(*, now: datetime | None = None) -> list[int]:
+    """Hand every due message that no worker holds to a worker; return their ids."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(state=State.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[: settings.AGENDA_DISPATCH_BATCH]
+        )
+        Notification.objects.filter(pk__in=due).update(
+            next_attempt_at=now + timedelta(seconds=settings.AGENDA_NOTIFY_LEASE_SECONDS)
+        )
+    from rooms.tasks import notification_send  # noqa: PLC0415  (tasks import services)
+
+    for pk in due:
+        notification_send.delay(pk)
+    return due
+
+
+def send(*, notification_id: int, final_attempt: bool = False) -> str:
+    """Send one message if it is still pending; return its state. A retryable failure is
+    recorded and re-raised (the task retries it with backoff) unless this was the last try."""
+    now = timezone.now()
+    failure: RetryableSendError | None = None
+    with transaction.atomic():
+        note = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related(
+                "booking__candidate",
+                "booking__interview",
+                "booking__slot__fair",
+                "booking__slot__booth__employer",
+                "booking__slot__office",
+                "booking__slot__host",
+            )
+            .filter(pk=notification_id, state=State.PENDING)
+            .first()
+        )
+        if note is None:
+            return "skipped"  # sent, given up, or being sent by another worker right now
+        if _outdated(note, now):
+            note.state = State.OBSOLETE
+            note.save(update_fields=["state", "updated_at"])
+            return str(note.state)
+        note.attempts += 1
+        try:
+            note.provider_id = _deliver(note, now)
+            note.state = State.SENT
+            note.sent_at = now
+            note.last_error = ""
+        except RetryableSendError as exc:
+            note.last_error = str(exc)[:500]
+            if final_attempt:
+                note.state = State.FAILED
+            else:
+                failure = exc
+                note.next_attempt_at = now + timedelta(
+                    seconds=settings.AGENDA_NOTIFY_BACKOFF_MAX_SECONDS
+                    + settings.AGENDA_NOTIFY_LEASE_SECONDS
+                )
+        except SendError as exc:
+            note.last_error = str(exc)[:500]
+            note.state = State.FAILED
+        note.save(
+            update_fields=[
+                "state",
+                "attempts",
+                "provider_id",
+                "sent_at",
+                "last_error",
+                "next_attempt_at",
+                "updated_at",
+            ]
+        )
+    if note.state == State.FAILED:
+        logger.warning("notification %s failed: %s", note.pk, note.last_error)
+    if failure is not None:
+        raise failure
+    return str(note.state)
+
+
+def _outdated(note: Notification, now: datetime) -> bool:
+    booking = note.booking
+    if note.kind in (*REMINDER_KINDS, Kind.ROOM_OPEN):
+        current = booking.state == Booking.State.BOOKED and booking.sequence == note.sequence
+        moment = booking.slot.ends_at if note.kind == Kind.ROOM_OPEN else booking.slot.starts_at
+        return not current or moment <= now
+    return False
+
+
+# --- composing -------------------------------------------------------------------------------
+
+
+def _with_whom(slot: Slot) -> str:
+    if slot.booth is not None:
+        return slot.booth.employer.legal_name
+    assert slot.office is not None  # noqa: S101  (a slot is at a booth or an office)
+    return slot.office.name
+
+
+def _when(slot: Slot) -> str:
+    local = slot.starts_at.astimezone(slot.fair.zone)
+    return f"{local:%d/%m/%Y %H:%M} ({slot.fair.timezone})"
+
+
+def _where(slot: Slot) -> str:
+    if slot.mode == Slot.Mode.IN_PERSON:
+        return _("At: %(place)s.") % {"place": slot.place}
+    return _("By video call: the link arrives when the room opens.")
+
+
+def room_link(booking: Booking) -> str:
+    assert booking.interview_id is not None  # noqa: S101  (only once the room is open)
+    path = reverse("frontend:interview", kwargs={"session_id": booking.interview_id})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def subject(note: Notification) -> str:
+    slot = note.booking.slot
+    subjects = {
+        Kind.BOOKED: _("Interview booked: %(who)s"),
+        Kind.CHANGED: _("Interview moved: %(who)s"),
+        Kind.CANCELLED: _("Interview cancelled: %(who)s"),
+        Kind.REMINDER_DAY: _("Reminder: interview with %(who)s"),
+        Kind.REMINDER_SOON: _("Your interview with %(who)s starts soon"),
+        Kind.ROOM_OPEN: _("Your interview with %(who)s is open"),
+    }
+    return subjects[Kind(note.kind)] % {"who": _with_whom(slot)}
+
+
+def text(note: Notification) -> str:
+    """Short enough for one or two SMS; the email body says the same."""
+    booking = note.booking
+    slot = booking.slot
+    values = {"who": _with_whom(slot), "when": _when(slot), "where": _where(slot)}
+    if note.kind == Kind.ROOM_OPEN:
+        return _("Your interview with %(who)s is open. Join now: %(link)s") % {
+            **values,
+            "link": room_link(booking),
+        }
+    texts = {
+        Kind.BOOKED: _("Interview with %(who)s booked for %(when)s. %(where)s"),
+        Kind.CHANGED: _("Your interview with %(who)s has moved to %(when)s. %(where)s"),
+        Kind.CANCELLED: _("Your interview with %(who)s on %(when)s has been cancelled."),
+        Kind.REMINDER_DAY: _("Reminder: interview with %(who)s on %(when)s. %(where)s"),
+        Kind.REMINDER_SOON: _("Your interview with %(who)s starts at %(when)s. %(where)s"),
+    }
+    return texts[Kind(note.kind)] % values
+
+
+def calendar_event(booking: Booking) -> ics.CalendarEvent:
+    slot = booking.slot
+    organizer_name, organizer_email = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    candidate = booking.candidate
+    return ics.CalendarEvent(
+        uid=f"booking-{booking.pk}@{organizer_email.rpartition('@')[2] or 'fairplatform'}",
+        sequence=booking.sequence,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        summary=_("Interview with %(who)s") % {"who": _with_whom(slot)},
+        description=slot.fair.title,
+        location=slot.place if slot.mode == Slot.Mode.IN_PERSON else _("Video call"),
+        organizer_email=organizer_email,
+        organizer_name=organizer_name or "fairplatform",
+        attendee_email=candidate.email or "",
+        attendee_name=candidate.full_name,
+    )
+
+
+def _deliver(note: Notification, now: datetime) -> str:
+    person = note.booking.candidate
+    with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
+        body = text(note)
+        if note.channel == Channel.SMS:
+            return _send_sms(person, body, reference=f"notification-{note.pk}")
+        return _send_email(note, person, body, now)
+
+
+def _send_sms(person: User, body: str, *, reference: str) -> str:
+    try:
+        validate_e164(person.phone or "")
+    except Exception as exc:
+        raise SendError(f"not a valid mobile number: {person.phone!r}") from exc
+    assert person.phone is not None  # noqa: S101  (validated above)
+    return get_sms_backend().send(SmsMessage(to=person.phone, text=body, reference=reference))
+
+
+def _send_email(note: Notification, person: User, body: str, now: datetime) -> str:
+    if not person.email:
+        raise SendError("no email address")
+    message_id = make_msgid(domain="fairplatform")
+    email = EmailMessage(
+        subject=subject(note), body=body, to=[person.email], headers={"Message-ID": message_id}
+    )
+    method = CALENDAR_METHODS.get(note.kind)
+    if method is not None:
+        # Calendar clients act on the part's own `method` parameter, which attach() cannot set.
+        part = MIMEText(
+            ics.calendar(calendar_event(note.booking), method=method, stamp=now),
+            "calendar",
+            "utf-8",
+        )
+        part.set_param("method", method)
+        part.add_header("Content-Disposition", "attachment", filename="invite.ics")
+        email.attach(part)
+    try:
+        email.send()
+    except (smtplib.SMTPException, OSError) as exc:
+        raise RetryableSendError(f"email: {exc}") from exc
+    return message_id
