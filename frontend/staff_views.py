@@ -132,6 +132,7 @@ def _fair_form_page(
             "starts_at": data["starts_at"],
             "ends_at": data["ends_at"],
             "languages": data["languages"],
+            "queue_positions_visible": data["queue_positions_visible"],
         }
         try:
             if fair is None:
