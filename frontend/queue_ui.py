@@ -1,0 +1,42 @@
+"""Translated strings for the queue scripts, handed to them as JSON by the pages.
+
+The scripts fill in %(name)s placeholders themselves. Counts are written as "label: n" so no
+plural forms are needed on the browser side.
+"""
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+Strings = dict[str, Promise]
+
+# queue-candidate.js (call dialog, notices), queue-booth.js and queue-lines.js.
+CANDIDATE: Strings = {
+    "callText": _("%(employer)s is ready to talk to you now by video."),
+    "countdown": _("Answer within %(time)s."),
+    "timeUp": _("Time is up. Checking whether the call is still open…"),
+    "titleFlash": _("Call from %(employer)s"),
+    "notificationTitle": _("A recruiter is calling you"),
+    "notificationBody": _("%(employer)s is ready to talk to you. Open the page to answer."),
+    "lapsedKept": _(
+        "You did not answer %(employer)s in time. You are still in line, a few places further back."
+    ),
+    "lapsedOut": _("You did not answer %(employer)s in time, so you left their line."),
+    "removed": _("The recruiters of %(employer)s took you out of their line."),
+    "youLeft": _("You left the line of %(employer)s."),
+    "dismiss": _("Dismiss"),
+    "position": _("You are number %(n)s in line"),
+    "inLine": _("You are in line"),
+    "wait": _("Estimated wait: about %(low)s–%(high)s min"),
+    "waitUnder": _("Estimated wait: under %(high)s min"),
+    "waitingCount": _("People waiting: %(n)s"),
+    "joinedAnnounce": _("You joined the line."),
+    "pausedAnnounce": _("The recruiters paused the line. You keep your place."),
+    "resumedAnnounce": _("The line is moving again."),
+    "closedAnnounce": _("This booth is not receiving candidates now."),
+    "leaveConfirm": _("Leave the line? You would lose your place."),
+    "lineCalled": _("A recruiter is calling you"),
+    "lineInterview": _("Your interview is open"),
+    "openInterview": _("Open the interview"),
+    "goToBooth": _("Go to the booth"),
+    "networkError": _("No connection to the server. Try again in a moment."),
+}
