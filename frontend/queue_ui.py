@@ -40,3 +40,50 @@ CANDIDATE: Strings = {
     "goToBooth": _("Go to the booth"),
     "networkError": _("No connection to the server. Try again in a moment."),
 }
+
+# queue-console.js, the recruiter console.
+CONSOLE: Strings = {
+    "waitingCount": _("People waiting: %(n)s"),
+    "wait": _("Estimated wait for someone joining now: about %(low)s–%(high)s min"),
+    "waitUnder": _("Estimated wait for someone joining now: under %(high)s min"),
+    "pause": _("Pause the line"),
+    "resume": _("Resume the line"),
+    "paused": _("The line is paused: nobody is called, candidates keep their places."),
+    "call": _("Call"),
+    "skip": _("Skip"),
+    "remove": _("Remove"),
+    "callName": _("Call %(name)s"),
+    "skipName": _("Skip %(name)s"),
+    "removeName": _("Remove %(name)s"),
+    "removeConfirm": _("Take %(name)s out of the line? They lose their place."),
+    "number": _("No. %(n)s"),
+    "waitingSince": _("Waiting since %(time)s"),
+    "vacancy": _("Position: %(title)s"),
+    "anyVacancy": _("Any position"),
+    "busyElsewhere": _("Busy at another booth"),
+    "missedCalls": _("Missed calls: %(n)s"),
+    "called": _("%(name)s: called by %(by)s"),
+    "interviewing": _("%(name)s: in interview with %(by)s"),
+    "answerWithin": _("Answer expected within %(time)s"),
+    "answerLate": _("Waiting for the answer…"),
+    "joinInterview": _("Join the interview with %(name)s"),
+    "calledAnnounce": _("%(name)s is being called."),
+    "acceptedAnnounce": _("%(name)s accepted. Opening the interview…"),
+    "pausedAnnounce": _("The line is paused."),
+    "resumedAnnounce": _("The line is open again."),
+    "networkError": _("No connection to the server. Try again in a moment."),
+}
+
+# fair-queues.js, the organiser's fair page.
+FAIR_STATS: Strings = {
+    "wait": _("about %(low)s–%(high)s min"),
+    "waitUnder": _("under %(high)s min"),
+    "noWait": _("–"),
+    "pause": _("Pause the line"),
+    "resume": _("Resume the line"),
+    "pausedBadge": _("Paused"),
+    "openBadge": _("Open"),
+    "pauseName": _("Pause the line of %(name)s"),
+    "resumeName": _("Resume the line of %(name)s"),
+    "networkError": _("No connection to the server. Try again in a moment."),
+}
