@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -32,21 +34,43 @@ def browser_context_args(browser_context_args, playwright):
 
 
 @pytest.fixture(scope="session")
-def daphne(django_db_setup, tmp_path_factory) -> Iterator[Daphne]:
-    """One real Daphne on pytest-django's test database: pages with the socket need ASGI, which
-    pytest-django's live_server does not speak. Tests using it must commit
-    (`django_db(transaction=True)`) for the server to see their data."""
-    env = harness.daphne_env(
+def server_env(django_db_setup) -> dict[str, str]:
+    """The environment of a server process on pytest-django's test database."""
+    return harness.daphne_env(
         database_url=harness.database_url_for(
             os.environ["DATABASE_URL"], connection.settings_dict["NAME"]
         ),
         redis_url=os.environ["REDIS_URL"],
     )
-    pool = DaphnePool(env=env, log_dir=tmp_path_factory.mktemp("daphne"))
+
+
+@pytest.fixture(scope="session")
+def daphne(server_env: dict[str, str], tmp_path_factory) -> Iterator[Daphne]:
+    """One real Daphne on the test database: pages with the socket need ASGI, which
+    pytest-django's live_server does not speak. Tests using it must commit
+    (`django_db(transaction=True)`) for the server to see their data."""
+    pool = DaphnePool(env=server_env, log_dir=tmp_path_factory.mktemp("daphne"))
     try:
         yield pool.get(1)[0]
     finally:
         pool.stop()  # before pytest-django drops the test database it is connected to
+
+
+@pytest.fixture
+def in_server_process(server_env: dict[str, str]) -> Callable[[str], None]:
+    """Run Python in a process of its own, as Celery would: a service that publishes events
+    cannot run here, inside Playwright's event loop (async_to_sync refuses)."""
+
+    def run(code: str) -> None:
+        subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", f"import django; django.setup()\n{code}"],
+            env=server_env,
+            cwd=harness.ROOT,
+            check=True,
+            timeout=60,
+        )
+
+    return run
 
 
 @pytest.fixture

@@ -184,3 +184,36 @@ def test_an_accepted_call_opens_the_same_interview_for_both(phone, daphne, booth
     anna.locator("#queue-call-accept").click()
     anna.wait_for_url(re.compile(r"/interviews/\d+/$"))
     desk.wait_for_url(anna.url)  # the caller's console follows on its own
+
+
+def test_a_missed_call_closes_the_dialog_and_says_what_happened(
+    phone, daphne, booth, people, in_server_process
+):
+    anna = phone(people["anna"])
+    join(anna, f"{daphne.url}/booths/{booth.pk}/", "1")
+    anna.goto(f"{daphne.url}/fairs/{booth.fair_id}/")  # the call reaches any page of the fair
+    desk = phone(people["recruiter"])
+    desk.goto(f"{daphne.url}/staff/booths/{booth.pk}/queue/")
+    expect(desk.locator("#console-line > li")).to_have_count(1)
+    desk.locator("#queue-call-next").click()
+    dialog = anna.locator("#queue-call-dialog")
+    expect(dialog).to_be_visible()
+    assert axe_violations(anna) == []
+
+    # What beat does every 10 s, with the clock past the answer time.
+    expire = "from datetime import timedelta; from django.utils import timezone; "
+    expire += "from rooms.queues import queue_expire_calls as e; "
+    expire += "e(now=timezone.now() + timedelta(hours=1))"
+    in_server_process(expire)
+    expect(dialog).to_be_hidden()
+    expect(anna.locator("#queue-notices")).to_contain_text("You did not answer Vesuvio Cloud")
+    expect(anna.locator("#queue-notices")).to_contain_text("still in line")
+
+    anna.reload()  # a pending call shows again after a reload (queue.mine)
+    desk.locator("#queue-call-next").click()
+    expect(dialog).to_be_visible()
+    anna.reload()
+    expect(dialog).to_be_visible()
+    in_server_process(expire)
+    expect(dialog).to_be_hidden()
+    expect(anna.locator("#queue-notices")).to_contain_text("so you left their line")
