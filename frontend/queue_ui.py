@@ -21,7 +21,10 @@ CANDIDATE: Strings = {
         "You did not answer %(employer)s in time. You are still in line, a few places further back."
     ),
     "lapsedOut": _("You did not answer %(employer)s in time, so you left their line."),
-    "removed": _("The recruiters of %(employer)s took you out of their line."),
+    "removed": _(
+        "You are no longer in the line of %(employer)s: the recruiters took you out, "
+        "or the booth closed."
+    ),
     "youLeft": _("You left the line of %(employer)s."),
     "dismiss": _("Dismiss"),
     "position": _("You are number %(n)s in line"),

@@ -4,7 +4,7 @@ console, the first candidate's phone rings. axe-core checks each page in each st
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from accounts.models import Membership
 from rooms.models import Fair
@@ -101,6 +101,29 @@ def test_two_candidates_queue_and_the_recruiter_calls_the_first(phone, daphne, b
     expect(anna.locator("#queue-notices")).to_contain_text("You left the line of Vesuvio Cloud")
     expect(panel).to_have_attribute("data-state", "out")
     expect(called).to_have_count(0)
+
+
+def test_the_recruiter_removes_a_candidate_after_confirming(phone, daphne, booth, people):
+    bruno = phone(people["bruno"])
+    join(bruno, f"{daphne.url}/booths/{booth.pk}/", "1")
+    desk = phone(people["recruiter"])
+    desk.goto(f"{daphne.url}/staff/booths/{booth.pk}/queue/")
+    rows = desk.locator("#console-line > li")
+    expect(rows).to_have_count(1)
+    prompts: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        prompts.append(dialog.message)
+        dialog.accept()
+
+    desk.once("dialog", answer)
+    rows.get_by_role("button", name="Remove Bruno Esposito").click()
+    expect(rows).to_have_count(0)
+    assert prompts == ["Take Bruno Esposito out of the line? They lose their place."]
+    expect(desk.locator("#console-empty")).to_be_visible()
+    expect(bruno.locator("#queue-panel")).to_have_attribute("data-state", "out")
+    expect(bruno.locator("#queue-notices")).to_contain_text("no longer in the line")
+    assert axe_violations(desk) == []
 
 
 def test_the_organiser_follows_the_lines_and_pauses_one(phone, daphne, booth, people):

@@ -25,9 +25,11 @@
 
   // `fromMine`: part of a queue.mine reply, whose lines the onMine listeners get next.
   function updateEntry(entry, fromMine = false) {
+    const before = entries.get(entry.entry_id);
     if (ACTIVE.includes(entry.state)) entries.set(entry.entry_id, entry);
     else entries.delete(entry.entry_id);
     for (const listener of entryListeners) listener(entry, fromMine);
+    if (before && !fromMine) explainChange(before, entry);
   }
 
   function refreshMine() {
@@ -176,17 +178,21 @@
 
   // The server settles the call (answered, lapsed, removed): the dialog follows it.
   entryListeners.push((entry) => {
-    if (entry.state === "called") {
-      showCall(entry);
-      return;
-    }
-    if (!calling || calling.entry_id !== entry.entry_id) return;
-    closeCall();
-    const values = { employer: entry.employer };
-    if (entry.state === "waiting" && entry.no_shows > 0) notice(format(S.lapsedKept, values));
-    else if (entry.state === "no_show") notice(format(S.lapsedOut, values));
-    else if (entry.state === "removed") notice(format(S.removed, values));
+    if (entry.state === "called") showCall(entry);
+    else if (calling && calling.entry_id === entry.entry_id) closeCall();
   });
+
+  // Changes the candidate did not make themselves, in words.
+  function explainChange(before, entry) {
+    const values = { employer: entry.employer };
+    if (before.state === "called" && entry.state === "waiting" && entry.no_shows > before.no_shows) {
+      notice(format(S.lapsedKept, values));
+    } else if (entry.state === "no_show") {
+      notice(format(S.lapsedOut, values));
+    } else if (entry.state === "removed") {
+      notice(format(S.removed, values));
+    }
+  }
 
   // A candidate must decide: Escape does not dismiss the call unanswered.
   dialog.addEventListener("cancel", (event) => event.preventDefault());
