@@ -76,8 +76,10 @@ def in_server_process(server_env: dict[str, str]) -> Callable[[str], None]:
 @pytest.fixture
 def phone(browser: Browser, daphne: Daphne) -> Iterator[Callable[[User | None], Page]]:
     """`phone(user)`: a 360 x 740 touch browser of its own, signed in as `user` (None: a
-    visitor). Its own context, not the session's Pixel 7 defaults: several people at once."""
+    visitor). Its own context, not the session's Pixel 7 defaults: several people at once.
+    A script error on any of its pages fails the test."""
     contexts: list[BrowserContext] = []
+    errors: list[str] = []
 
     def open_phone(user: User | None) -> Page:
         context = browser.new_context(
@@ -93,8 +95,10 @@ def phone(browser: Browser, daphne: Daphne) -> Iterator[Callable[[User | None], 
             )
         page = context.new_page()
         page.set_default_timeout(10_000)
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
         return page
 
     yield open_phone
     for context in contexts:
         context.close()
+    assert errors == []

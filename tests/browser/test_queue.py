@@ -240,3 +240,24 @@ def test_a_missed_call_closes_the_dialog_and_says_what_happened(
     in_server_process(expire)
     expect(dialog).to_be_hidden()
     expect(anna.locator("#queue-notices")).to_contain_text("so you left their line")
+
+
+def test_a_call_at_one_booth_keeps_the_place_at_another(phone, daphne, booth, people):
+    other = factories.booth(fair_=booth.fair, employer_=factories.employer("Partenope Digital"))
+    other_recruiter = factories.member(other.employer.organisation, Membership.Role.RECRUITER)
+    anna = phone(people["anna"])
+    join(anna, f"{daphne.url}/booths/{booth.pk}/", "1")
+    join(anna, f"{daphne.url}/booths/{other.pk}/", "1")
+
+    desk = phone(people["recruiter"])
+    desk.goto(f"{daphne.url}/staff/booths/{booth.pk}/queue/")
+    desk.locator("#queue-call-next").click()
+    expect(anna.locator("#queue-call-dialog")).to_contain_text("Vesuvio Cloud S.r.l.")
+    expect(anna.locator("#queue-busy")).to_be_visible()  # on the other booth's page
+    expect(anna.locator("#queue-position")).to_have_attribute("data-position", "1")
+
+    other_desk = phone(other_recruiter)
+    other_desk.goto(f"{daphne.url}/staff/booths/{other.pk}/queue/")
+    row = other_desk.locator("#console-line > li")
+    expect(row).to_contain_text("Busy at another booth")
+    assert axe_violations(other_desk) == []
