@@ -62,7 +62,6 @@ CONSOLE: Strings = {
     "number": _("No. %(n)s"),
     "waitingSince": _("Waiting since %(time)s"),
     "vacancy": _("Position: %(title)s"),
-    "anyVacancy": _("Any position"),
     "busyElsewhere": _("Busy at another booth"),
     "missedCalls": _("Missed calls: %(n)s"),
     "called": _("%(name)s: called by %(by)s"),

@@ -37,7 +37,7 @@
 
   let line = null; // the latest queue.position for this booth
   let entry = null; // this candidate's active entry here, or null
-  const spoken = { position: null, paused: null, at: 0 };
+  const spoken = { state: null, position: null, paused: null, at: 0 };
 
   const errorText = (err) => (err.code === "socket.closed" ? S.networkError : err.message);
 
@@ -50,6 +50,10 @@
 
   function speakChanges(state) {
     if (!line) return;
+    if (state === "closed" && spoken.state !== null && spoken.state !== "closed") {
+      announce(S.closedAnnounce);
+    }
+    spoken.state = state;
     if (spoken.paused !== null && spoken.paused !== line.paused && state === "waiting") {
       announce(line.paused ? S.pausedAnnounce : S.resumedAnnounce);
     }

@@ -241,7 +241,6 @@
     format,
     waitText,
     interviewUrl,
-    entries,
     busyElsewhere,
     refreshMine,
     updateEntry,
