@@ -70,6 +70,12 @@ class FairForm(StyledForm):
     languages = forms.MultipleChoiceField(
         label=_("Languages"), choices=FAIR_LANGUAGES, widget=forms.CheckboxSelectMultiple
     )
+    queue_positions_visible = forms.BooleanField(
+        label=_("Show candidates their place in line"),
+        required=False,
+        initial=True,
+        help_text=_("When off, candidates in a booth's line see only how long they may wait."),
+    )
 
     def __init__(self, *args: Any, organisers: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -101,6 +107,7 @@ class FairForm(StyledForm):
             "starts_at": fair.local_start().replace(tzinfo=None),
             "ends_at": fair.local_end().replace(tzinfo=None),
             "languages": fair.languages,
+            "queue_positions_visible": fair.queue_positions_visible,
         }
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("fairs/<int:fair_id>/publish/", views.fair_publish, name="fair_publish"),
     path("fairs/<int:fair_id>/booths/new/", views.booth_create, name="booth_create"),
     path("booths/<int:booth_id>/", views.booth_edit, name="booth_edit"),
+    path("booths/<int:booth_id>/queue/", views.booth_queue, name="booth_queue"),
     path("employers/new/", views.employer_create, name="employer_create"),
     path("interviews/new/", views.interview_new, name="interview_new"),
     path(

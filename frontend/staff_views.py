@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,6 +21,7 @@ from accounts.permissions import Perm, can, require
 from accounts.services import staff_account_create
 from employers import services as employer_services
 from fairplatform.errors import DomainError, NotFound
+from frontend import queue_ui
 from frontend.forms import (
     BoothCreateForm,
     BoothEditForm,
@@ -30,7 +33,13 @@ from frontend.forms import (
 from rooms import services as room_services
 from rooms.interviews import interview_start
 from rooms.models import Booth, Fair, InterviewSession
-from rooms.selectors import booths_editable_by, fairs_managed_by, interviews_of
+from rooms.queue_feed import queue_stats_of_fair, wait_estimate
+from rooms.selectors import (
+    booth_open_vacancies,
+    booths_editable_by,
+    fairs_managed_by,
+    interviews_of,
+)
 
 View = Callable[..., HttpResponse]
 M = TypeVar("M", bound=Model)
@@ -107,7 +116,23 @@ def fair_manage(request: HttpRequest, fair_id: int) -> HttpResponse:
         request, Fair.objects.select_related("organiser"), fair_id, Perm.FAIR_MANAGE
     )
     booths = fair.booths.select_related("employer").order_by("employer__legal_name")
-    return render(request, "frontend/staff/fair.html", {"fair": fair, "booths": booths})
+    stats = queue_stats_of_fair(fair=fair)
+    now = timezone.now()
+    rows = []
+    for booth in booths:
+        counts = stats.get(booth.pk, {"waiting": 0, "called": 0, "in_interview": 0})
+        # The estimate costs two queries a booth: only where someone is waiting for it.
+        wait = (
+            wait_estimate(booth_id=booth.pk, now=now).minutes(counts["waiting"])
+            if counts["waiting"]
+            else None
+        )
+        rows.append({"booth": booth, "wait": wait, **counts})
+    return render(
+        request,
+        "frontend/staff/fair.html",
+        {"fair": fair, "rows": rows, "queue_strings": queue_ui.FAIR_STATS},
+    )
 
 
 @staff_only
@@ -132,6 +157,7 @@ def _fair_form_page(
             "starts_at": data["starts_at"],
             "ends_at": data["ends_at"],
             "languages": data["languages"],
+            "queue_positions_visible": data["queue_positions_visible"],
         }
         try:
             if fair is None:
@@ -237,7 +263,26 @@ def booth_edit(request: HttpRequest, booth_id: int) -> HttpResponse:
             return redirect("staff:dashboard")
     status = 400 if form.is_bound else 200
     title = _("Booth of %(employer)s") % {"employer": booth.employer.legal_name}
-    return render(request, "frontend/staff/form.html", _form_page(form, title), status=status)
+    page = _form_page(form, title)
+    page["links"] = [(reverse("staff:booth_queue", args=[booth.pk]), _("Open the queue console"))]
+    return render(request, "frontend/staff/form.html", page, status=status)
+
+
+@staff_only
+def booth_queue(request: HttpRequest, booth_id: int) -> HttpResponse:
+    """The recruiter console: the page is a shell, the line arrives over the socket."""
+    booth = _staff_object(
+        request, Booth.objects.select_related("fair", "employer"), booth_id, Perm.BOOTH_EDIT
+    )
+    return render(
+        request,
+        "frontend/staff/booth_queue.html",
+        {
+            "booth": booth,
+            "vacancies": booth_open_vacancies(booth=booth),
+            "queue_strings": queue_ui.CONSOLE,
+        },
+    )
 
 
 @staff_only

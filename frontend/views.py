@@ -1,10 +1,14 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
+from accounts.permissions import Perm, can
+from frontend import queue_ui
 from rooms.models import Fair
+from rooms.queue_feed import booth_is_open
 from rooms.selectors import (
     access_booth,
     access_fair,
@@ -20,7 +24,11 @@ from signaling.protocol import protocol_constants
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     calls = interviews_of(user=request.user) if isinstance(request.user, User) else []
-    return render(request, "frontend/home.html", {"fairs": fairs_upcoming(), "calls": calls})
+    return render(
+        request,
+        "frontend/home.html",
+        {"fairs": fairs_upcoming(), "calls": calls, "queue_strings": queue_ui.CANDIDATE},
+    )
 
 
 @require_GET
@@ -33,6 +41,7 @@ def fair_detail(request: HttpRequest, fair_id: int) -> HttpResponse:
             "fair": fair,
             "booths": fair_booths(fair=fair),
             "status_labels": dict(Fair.Status.choices),
+            "queue_strings": queue_ui.CANDIDATE,
         },
     )
 
@@ -43,7 +52,14 @@ def booth_detail(request: HttpRequest, booth_id: int) -> HttpResponse:
     return render(
         request,
         "frontend/booth.html",
-        {"booth": booth, "fair": booth.fair, "vacancies": booth_open_vacancies(booth=booth)},
+        {
+            "booth": booth,
+            "fair": booth.fair,
+            "vacancies": booth_open_vacancies(booth=booth),
+            "queue_open": booth_is_open(booth, timezone.now()),
+            "is_booth_staff": can(request.user, Perm.BOOTH_EDIT, booth),
+            "queue_strings": queue_ui.CANDIDATE,
+        },
     )
 
 

@@ -194,6 +194,7 @@ def queue_line(*, snapshot: Mapping[str, Any]) -> QueueLine:
             position=place if entry.state == State.WAITING else None,
             joined_at=entry.created_at.isoformat(),
             called_by=entry.called_by.full_name if entry.called_by else None,
+            called_by_id=entry.called_by_id,
             answer_by=_iso(entry.answer_by),
             session_id=entry.interview_id,
             no_shows=entry.no_shows,

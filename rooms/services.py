@@ -36,6 +36,7 @@ def fair_create(
     timezone_name: str = "Europe/Rome",
     languages: list[str] | None = None,
     description: str = "",
+    queue_positions_visible: bool = True,
 ) -> Fair:
     require(actor, Perm.FAIR_CREATE, organiser)
     fair = Fair(
@@ -47,6 +48,7 @@ def fair_create(
         timezone=timezone_name,
         languages=languages or ["it"],
         description=description,
+        queue_positions_visible=queue_positions_visible,
     )
     fair.full_clean()
     fair.save()

@@ -363,6 +363,9 @@ class QueueLineEntry(Strict):
     position: int | None
     joined_at: str
     called_by: str | None
+    called_by_id: int | None = Field(
+        description="the caller's user id: their console opens the interview when it is accepted"
+    )
     answer_by: str | None
     session_id: int | None
     no_shows: int

@@ -59,9 +59,11 @@ async def test_positions_move_live_and_the_called_candidate_opens_the_interview(
         session_id = answered["data"]["session_id"]
         while (line := await next_event(rec, "queue.line"))["entries"][0]["state"] == "called":
             pass  # the event of the call itself
-        assert [(e["name"], e["state"], e["session_id"]) for e in line["entries"]] == [
-            ("Anna", "in_interview", session_id),
-            ("Bruno", "waiting", None),
+        assert [
+            (e["name"], e["state"], e["session_id"], e["called_by_id"]) for e in line["entries"]
+        ] == [
+            ("Anna", "in_interview", session_id, recruiter.pk),
+            ("Bruno", "waiting", None, None),
         ]
         joined = await request(rec, "interview.join", {"session_id": session_id})
         assert {p["name"] for p in joined["data"]["participants"]} == {"Anna", "Rita"}

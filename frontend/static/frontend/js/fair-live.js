@@ -7,7 +7,7 @@
   if (!badge) return;
   const fairId = Number(badge.dataset.fairId);
   const labels = JSON.parse(document.getElementById("fair-status-labels").textContent);
-  const socket = new window.FairSocket();
+  const socket = window.FairSocket.shared();
   socket.whenOpen(() => socket.request("fair.watch", { fair_id: fairId }).catch(() => {}));
   socket.on("fair.status_changed", (data) => {
     if (data.fair_id !== fairId) return;

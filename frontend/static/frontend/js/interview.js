@@ -1555,7 +1555,7 @@
 
   // --- wiring -------------------------------------------------------------------------------
 
-  const socket = new window.FairSocket();
+  const socket = window.FairSocket.shared();
   const EVENTS = [
     "interview.presence",
     "interview.media",

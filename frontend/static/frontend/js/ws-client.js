@@ -72,6 +72,13 @@ class FairSocket {
     this.onOpen.push(callback);
     if (this.socket.readyState === WebSocket.OPEN) callback();
   }
+
+  // Every script on a page uses this one connection (the server rate-limits per socket, and a
+  // phone should hold one, not one per widget).
+  static shared() {
+    if (!FairSocket.instance) FairSocket.instance = new FairSocket();
+    return FairSocket.instance;
+  }
 }
 
 window.FairSocket = FairSocket;
