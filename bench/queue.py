@@ -271,7 +271,7 @@ class Measured:
     errors: Counter[str]
 
 
-async def measure(ports: list[int], pids: list[int], seeded: Seeded, database: str) -> Measured:
+async def measure(ports: list[int], pids: list[int], seeded: Seeded) -> Measured:
     from signaling import groups
 
     url = os.environ["REDIS_URL"]
