@@ -29,8 +29,8 @@ callbacks executed (it commits), at a line of 200 and of WAITING, at booths nobo
 line's fan-out alone (`queue_broadcast`) is counted too. The counts must not depend on the
 length. CPU is per part in % of one core over the measured rounds, as in bench/signaling.py;
 "other" is PostgreSQL and anyone else's work on the machine (above OTHER_CPU_WARNING the run may
-not be clean, and the bench says so). "first_updated" is each round's first delivery (its
-median): against the baseline's it is the database's share before the fan-out starts.
+not be clean, and the bench says so). "first_updated" is each round's first `queue.position`
+delivery (its median): against the baseline's it is the database's share before the fan-out starts.
 """
 
 import asyncio
@@ -153,7 +153,9 @@ class Round:
 
     started: float
     pending: dict[int, Expect]  # user id: what they still wait for
+    fanout_event: str  # what the many receive (the called candidate's own news is not it)
     samples: list[float] = field(default_factory=list)
+    fanout_first: float = float("inf")
     wrong: int = 0
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -166,13 +168,15 @@ class Round:
             return
         del self.pending[user_id]
         self.samples.append(now - self.started)
+        if want.event == self.fanout_event:
+            self.fanout_first = min(self.fanout_first, now - self.started)
         if not self.pending:
             self.done.set()
 
     @property
     def first(self) -> float:
-        """Seconds until the first client had it: the fan-out's start, as clients see it."""
-        return min(self.samples, default=float("inf"))
+        """Seconds until the first client had the fan-out: its start, as clients see it."""
+        return self.fanout_first
 
     @property
     def slowest(self) -> float:
@@ -238,7 +242,7 @@ async def call_next(
         (c.me.user_id, Expect("queue.position", "position", place))
         for place, c in enumerate(rest, start=1)
     )
-    fanout = Round(time.perf_counter(), pending)
+    fanout = Round(time.perf_counter(), pending, "queue.position")
     tally.round = fanout
     reply = await recruiter.send_request("queue.call_next", {"booth_id": booth_id})
     answered = await asyncio.wait_for(reply, ROUND_TIMEOUT)
@@ -252,7 +256,8 @@ async def bare_push(
     layer: RedisPubSubChannelLayer, group: str, line: list[Candidate], n: int, tally: Tally
 ) -> Round:
     """The floor: one small frame to the same group, as signaling.bus sends it."""
-    fanout = Round(time.perf_counter(), {c.me.user_id: Expect(PING, "n", n) for c in line})
+    expected = {c.me.user_id: Expect(PING, "n", n) for c in line}
+    fanout = Round(time.perf_counter(), expected, PING)
     tally.round = fanout
     frame = {"v": 1, "event": PING, "data": {"n": n}}
     await layer.group_send(group, {"type": "client.push", "frame": frame})

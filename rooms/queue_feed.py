@@ -9,6 +9,7 @@ Daphne process, not 2,000 database reads. docs/architecture.md ("Queues") has th
 
 import math
 import statistics
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,6 +41,10 @@ RECENT_INTERVIEWS = 20
 MIN_SAMPLES = 3
 ACTIVE_RECRUITER_WINDOW = timedelta(minutes=30)
 ROUND_TO_MINUTES = 5
+# The order travels packed, 8 bytes per candidate id: every socket gets its own copy from the
+# channel layer, and copying bytes costs a fraction of unpacking a 2,000-item list.
+ID_FORMAT = "<q"
+ID_SIZE = struct.calcsize(ID_FORMAT)
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ def queue_snapshot(*, booth_id: int, now: datetime | None = None) -> dict[str, A
         "open": booth_is_open(booth, now),
         "paused": booth.queue_paused,
         "show_position": booth.fair.queue_positions_visible,
-        "order": order,
+        "order": struct.pack(f"<{len(order)}q", *order),
         "called": counts[State.CALLED],
         "in_interview": counts[State.IN_INTERVIEW],
         "estimate": [estimate.per_place_low_s, estimate.per_place_high_s, estimate.recruiters],
@@ -128,32 +133,50 @@ def queue_snapshot(*, booth_id: int, now: datetime | None = None) -> dict[str, A
 
 def position_for(snapshot: Mapping[str, Any], user_id: int) -> QueuePosition:
     """What one watcher sees; runs in every watching socket, so no database here."""
-    order: list[int] = snapshot["order"]
-    try:
-        place: int | None = order.index(user_id) + 1
-    except ValueError:
-        place = None
+    waiting = waiting_count(snapshot)
+    place = _place_of(snapshot["order"], user_id)
     # Someone not in line is told the wait they would have if they joined now.
     low, high = WaitEstimate(*snapshot["estimate"]).minutes(
-        place - 1 if place is not None else len(order)
+        place - 1 if place is not None else waiting
     )
     return QueuePosition(
         booth_id=snapshot["booth_id"],
         open=snapshot["open"],
         paused=snapshot["paused"],
-        waiting=len(order),
+        waiting=waiting,
         position=place if snapshot["show_position"] else None,
         wait_min_low=low,
         wait_min_high=high,
     )
 
 
+def _place_of(order: bytes, user_id: int) -> int | None:
+    """1-based place of the id in the packed order (a C-speed search, aligned to whole ids)."""
+    needle = struct.pack(ID_FORMAT, user_id)
+    found = order.find(needle)
+    while found != -1:
+        if found % ID_SIZE == 0:
+            return found // ID_SIZE + 1
+        found = order.find(needle, found + 1)
+    return None
+
+
+def waiting_count(snapshot: Mapping[str, Any]) -> int:
+    return len(snapshot["order"]) // ID_SIZE
+
+
+def waiting_candidates(snapshot: Mapping[str, Any]) -> list[int]:
+    """The waiting candidates' ids, head first."""
+    return [candidate for (candidate,) in struct.iter_unpack(ID_FORMAT, snapshot["order"])]
+
+
 def stats_of(snapshot: Mapping[str, Any]) -> QueueStats:
-    low, high = WaitEstimate(*snapshot["estimate"]).minutes(len(snapshot["order"]))
+    waiting = waiting_count(snapshot)
+    low, high = WaitEstimate(*snapshot["estimate"]).minutes(waiting)
     return QueueStats(
         fair_id=snapshot["fair_id"],
         booth_id=snapshot["booth_id"],
-        waiting=len(snapshot["order"]),
+        waiting=waiting,
         called=snapshot["called"],
         in_interview=snapshot["in_interview"],
         paused=snapshot["paused"],
@@ -182,7 +205,8 @@ def queue_line(*, snapshot: Mapping[str, Any]) -> QueueLine:
         .exclude(booth_id=booth_id)
         .values_list("candidate_id", flat=True)
     )
-    low, high = WaitEstimate(*snapshot["estimate"]).minutes(len(snapshot["order"]))
+    waiting = waiting_count(snapshot)
+    low, high = WaitEstimate(*snapshot["estimate"]).minutes(waiting)
     entries = [
         QueueLineEntry(
             entry_id=entry.pk,
@@ -205,7 +229,7 @@ def queue_line(*, snapshot: Mapping[str, Any]) -> QueueLine:
     return QueueLine(
         booth_id=booth_id,
         paused=snapshot["paused"],
-        waiting=len(snapshot["order"]),
+        waiting=waiting,
         wait_min_low=low,
         wait_min_high=high,
         entries=entries,
@@ -218,9 +242,10 @@ def queue_broadcast(booth_id: int) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    async_to_sync(layer.group_send)(groups.queue(booth_id), snapshot)
+    # Staff and organisers first: their few sockets should not wait behind the fan-out.
     bus.publish(groups.queue_staff(booth_id), "queue.line", queue_line(snapshot=snapshot))
     bus.publish(groups.fair(snapshot["fair_id"]), "queue.stats", stats_of(snapshot))
+    async_to_sync(layer.group_send)(groups.queue(booth_id), snapshot)
 
 
 def announce(booth_id: int) -> None:

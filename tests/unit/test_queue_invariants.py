@@ -12,7 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from fairplatform.errors import DomainError
 from rooms import interviews, queues
 from rooms.models import QueueEntry
-from rooms.queue_feed import queue_snapshot
+from rooms.queue_feed import queue_snapshot, waiting_candidates
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ class FairQueues(RuleBasedStateMachine):
     @invariant()
     def lines_are_first_come_first_served_and_waiting_entries_keep_their_place(self):
         for booth in self.booths:
-            candidates = queue_snapshot(booth_id=booth.pk)["order"]
+            candidates = waiting_candidates(queue_snapshot(booth_id=booth.pk))
             assert len(candidates) == len(set(candidates))  # one place each, positions 1..n
             by_candidate = {
                 entry.candidate_id: entry

@@ -1,3 +1,4 @@
+import struct
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,14 @@ from fairplatform.errors import DomainError
 from rooms import interviews, queues
 from rooms.interviews import interview_start
 from rooms.models import Fair, QueueEntry
-from rooms.queue_feed import WaitEstimate, position_for, queue_line, queue_snapshot, wait_estimate
+from rooms.queue_feed import (
+    WaitEstimate,
+    position_for,
+    queue_line,
+    queue_snapshot,
+    wait_estimate,
+    waiting_candidates,
+)
 from rooms.services import fairs_advance_status
 from tests import factories
 
@@ -31,7 +39,7 @@ def recruiter(booth):
 
 def line(booth):
     """Who waits, head first (candidate ids), as the sockets are told."""
-    return queue_snapshot(booth_id=booth.pk)["order"]
+    return waiting_candidates(queue_snapshot(booth_id=booth.pk))
 
 
 def code_of(call):
@@ -270,3 +278,19 @@ def test_joining_a_line_shares_the_cv_with_that_employer_only(booth):
     queues.queue_join(actor=person, booth_id=booth.pk)
     [share] = CVShare.objects.filter(profile=profile)
     assert (share.employer, share.context, share.withdrawn_at) == (booth.employer, "queue", None)
+
+
+def test_a_place_is_found_only_on_whole_ids_of_the_packed_order():
+    # 256 then 0 packs as 00 01 00 00 00 00 00 00 | 00 ...: id 1's bytes appear at offset 1.
+    snapshot = {
+        "booth_id": 1,
+        "open": True,
+        "paused": False,
+        "show_position": True,
+        "order": struct.pack("<3q", 256, 0, 1),
+        "estimate": [300.0, 600.0, 1],
+    }
+    assert position_for(snapshot, 1).position == 3
+    assert position_for(snapshot, 256).position == 1
+    assert position_for({**snapshot, "order": struct.pack("<2q", 256, 0)}, 1).position is None
+    assert waiting_candidates(snapshot) == [256, 0, 1]
