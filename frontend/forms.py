@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.backends import user_by_identifier
 from accounts.models import Organisation, User
 from employers.models import Employer, SectorSection, Vacancy
-from rooms.models import FAIR_LANGUAGES, Booth, Fair
+from rooms.models import FAIR_LANGUAGES, MAX_CALL_GRACE_SECONDS, MIN_CALL_GRACE_SECONDS, Booth, Fair
 
 COMMON_ZONES = [
     "Europe/Rome",
@@ -162,6 +162,14 @@ class BoothEditForm(StyledForm):
     headline = forms.CharField(label=_("Headline"), max_length=160, required=False)
     opens_at = forms.DateTimeField(label=_("Opens"), widget=LocalDateTimeInput(), required=False)
     closes_at = forms.DateTimeField(label=_("Closes"), widget=LocalDateTimeInput(), required=False)
+    call_grace_seconds = forms.IntegerField(
+        label=_("Seconds a called candidate has to answer"),
+        min_value=MIN_CALL_GRACE_SECONDS,
+        max_value=MAX_CALL_GRACE_SECONDS,
+        help_text=_(
+            "After that the call lapses: the first time the candidate moves back a few places, the second time they leave the line."
+        ),
+    )
     vacancies = forms.ModelMultipleChoiceField(
         label=_("Vacancies shown"),
         queryset=Vacancy.objects.none(),
@@ -182,6 +190,7 @@ class BoothEditForm(StyledForm):
             # Shown and typed in the fair's zone, like the fair's own dates.
             "opens_at": booth.opens_at and booth.opens_at.astimezone(zone).replace(tzinfo=None),
             "closes_at": booth.closes_at and booth.closes_at.astimezone(zone).replace(tzinfo=None),
+            "call_grace_seconds": booth.call_grace_seconds,
             "vacancies": list(booth.vacancies.all()),
             "staff": list(booth.staff.all()),
         }

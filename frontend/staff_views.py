@@ -253,6 +253,7 @@ def booth_edit(request: HttpRequest, booth_id: int) -> HttpResponse:
                 headline=form.cleaned_data["headline"],
                 opens_at=form.cleaned_data["opens_at"],
                 closes_at=form.cleaned_data["closes_at"],
+                call_grace_seconds=form.cleaned_data["call_grace_seconds"],
                 vacancies=list(form.cleaned_data["vacancies"]),
                 staff=list(form.cleaned_data["staff"]),
             )

@@ -3,7 +3,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -98,6 +98,11 @@ class Fair(BaseModel):
         return self.ends_at.astimezone(self.zone)
 
 
+# A called candidate needs time to notice and tap; a recruiter should not wait for ever.
+MIN_CALL_GRACE_SECONDS = 15
+MAX_CALL_GRACE_SECONDS = 600
+
+
 class Booth(BaseModel):
     """An employer's place at one fair."""
 
@@ -117,7 +122,14 @@ class Booth(BaseModel):
         _("closes"), null=True, blank=True, help_text=_("Empty: when the fair ends.")
     )
     queue_paused = models.BooleanField(_("queue paused"), default=False)
-    call_grace_seconds = models.PositiveSmallIntegerField(_("seconds to answer a call"), default=60)
+    call_grace_seconds = models.PositiveSmallIntegerField(
+        _("seconds to answer a call"),
+        default=60,
+        validators=[
+            MinValueValidator(MIN_CALL_GRACE_SECONDS),
+            MaxValueValidator(MAX_CALL_GRACE_SECONDS),
+        ],
+    )
 
     class Meta:
         verbose_name = _("booth")

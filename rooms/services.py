@@ -142,7 +142,7 @@ def booth_create(*, actor: User, fair: Fair, employer: Employer, headline: str =
     return booth
 
 
-BOOTH_EDITABLE_FIELDS = {"headline", "opens_at", "closes_at"}
+BOOTH_EDITABLE_FIELDS = {"headline", "opens_at", "closes_at", "call_grace_seconds"}
 
 
 @transaction.atomic

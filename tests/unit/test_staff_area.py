@@ -151,11 +151,24 @@ def test_booth_hours_are_typed_in_the_fairs_time_zone(organiser, cpi):
     opens = (start + timedelta(hours=1)).astimezone(fair.zone)
     response = client_for(organiser).post(
         reverse("staff:booth_edit", args=[booth.pk]),
-        {"headline": "x", "opens_at": opens.strftime("%Y-%m-%dT%H:%M")},
+        {"headline": "x", "opens_at": opens.strftime("%Y-%m-%dT%H:%M"), "call_grace_seconds": 90},
     )
     assert response.status_code == 302, response.content
     booth.refresh_from_db()
     assert booth.opens_at == opens.replace(second=0)
+    assert booth.call_grace_seconds == 90
+
+
+def test_a_booth_answer_window_outside_its_bounds_is_refused(organiser, cpi):
+    booth = factories.booth(fair_=factories.fair(organiser=cpi))
+    for seconds in (5, 3600):
+        response = client_for(organiser).post(
+            reverse("staff:booth_edit", args=[booth.pk]),
+            {"headline": "x", "call_grace_seconds": seconds},
+        )
+        assert response.status_code == 400
+    booth.refresh_from_db()
+    assert booth.call_grace_seconds == 60 and booth.headline == ""
 
 
 def test_booth_hours_outside_the_fair_are_refused(organiser, cpi):
@@ -164,7 +177,7 @@ def test_booth_hours_outside_the_fair_are_refused(organiser, cpi):
     outside = (fair.ends_at + timedelta(days=1)).astimezone(fair.zone)
     response = client_for(organiser).post(
         reverse("staff:booth_edit", args=[booth.pk]),
-        {"headline": "x", "opens_at": outside.strftime("%Y-%m-%dT%H:%M")},
+        {"headline": "x", "opens_at": outside.strftime("%Y-%m-%dT%H:%M"), "call_grace_seconds": 60},
     )
     assert response.status_code == 400
     assert b"within the fair" in response.content
