@@ -31,6 +31,7 @@ class Perm(StrEnum):
     CV_MANAGE = "cv:manage"
     CV_VIEW = "cv:view"
     CV_REVIEW = "cv:review"
+    CANDIDATE_VIEW = "candidate:view"
 
 
 def has_role(user: Actor, organisation_id: int, *roles: str) -> bool:
@@ -115,11 +116,15 @@ def _owns_profile(user: Actor, profile: Any) -> bool:
 
 
 def _can_view_cv(user: Actor, version: Any) -> bool:
-    """The candidate, CPI staff, and recruiters of employers the candidate shares the CV with
-    now (a withdrawn share stops access at once)."""
+    return _can_view_candidate(user, version.profile)
+
+
+def _can_view_candidate(user: Actor, profile: Any) -> bool:
+    """A candidate's CV and photo: the candidate, CPI staff, and recruiters of employers the
+    candidate shares the CV with now (a withdrawn share stops access at once)."""
     if not user.is_authenticated:
         return False
-    if _owns_profile(user, version.profile) or _is_cpi_staff(user):
+    if _owns_profile(user, profile) or _is_cpi_staff(user):
         return True
     employer_orgs = [
         m.organisation_id
@@ -128,7 +133,7 @@ def _can_view_cv(user: Actor, version: Any) -> bool:
     ]
     return (
         bool(employer_orgs)
-        and version.profile.cv_shares.filter(
+        and profile.cv_shares.filter(
             employer__organisation_id__in=employer_orgs, withdrawn_at__isnull=True
         ).exists()
     )
@@ -148,6 +153,7 @@ RULES: dict[Perm, Callable[[Actor, Any], bool]] = {
     Perm.CV_MANAGE: _owns_profile,
     Perm.CV_VIEW: _can_view_cv,
     Perm.CV_REVIEW: _is_cpi_staff,
+    Perm.CANDIDATE_VIEW: _can_view_candidate,
 }
 
 
