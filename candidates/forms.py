@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -26,13 +27,15 @@ CV_ACCEPT = ",".join(
 
 class CVUploadForm(StyledForm):
     file = forms.FileField(
-        label=_("Your CV file"),
-        help_text=_(
-            "PDF, Word (DOCX) or the Europass XML file, at most 10 MB. The Europass file gives "
-            "the fastest check."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": CV_ACCEPT}),
+        label=_("Your CV file"), widget=forms.ClearableFileInput(attrs={"accept": CV_ACCEPT})
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "PDF, Word (DOCX) or the Europass XML file, at most %(mb)d MB. The Europass file "
+            "gives the fastest check."
+        ) % {"mb": settings.CV_MAX_BYTES // (1024 * 1024)}
 
 
 class PhotoForm(StyledForm):

@@ -90,6 +90,7 @@ def cv_validation_dates(*, user_ids: Iterable[int]) -> dict[int, datetime]:
     return {user_id: at for user_id, at in rows if at is not None}
 
 
+# Versions an operator can still decide on (cv_review refuses the others).
 REVIEW_PENDING = (CVVersion.State.AUTO_CHECKED, CVVersion.State.IDENTITY_VERIFIED)
 
 

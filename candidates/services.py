@@ -18,7 +18,7 @@ from accounts.permissions import Perm, require
 from candidates.cv.checks import check_cv
 from candidates.cv.reader import read_cv, too_large
 from candidates.models import CandidateProfile, CVAccess, CVShare, CVVersion
-from candidates.selectors import cv_current_versions
+from candidates.selectors import REVIEW_PENDING, cv_current_versions
 from candidates.storage import cv_storage
 from employers.models import Employer
 from fairplatform.audit import audit_record
@@ -32,7 +32,7 @@ REVIEW_OUTCOMES = (
     State.NEEDS_CHANGES,
     State.REJECTED,
 )
-REVIEWABLE = (State.AUTO_CHECKED, State.IDENTITY_VERIFIED)
+REVIEWABLE = REVIEW_PENDING
 
 
 def cv_upload(*, actor: User, profile: CandidateProfile, upload: UploadedFile) -> CVVersion:
