@@ -39,6 +39,7 @@ class Perm(StrEnum):
     BOOKING_INVITE = "booking:invite"
     BOOKING_WINDOW_SET = "booking:window.set"
     WAITLIST_JOIN = "waitlist:join"
+    CANDIDATE_VIEW = "candidate:view"
 
 
 def has_role(user: Actor, organisation_id: int, *roles: str) -> bool:
@@ -123,11 +124,15 @@ def _owns_profile(user: Actor, profile: Any) -> bool:
 
 
 def _can_view_cv(user: Actor, version: Any) -> bool:
-    """The candidate, CPI staff, and recruiters of employers the candidate shares the CV with
-    now (a withdrawn share stops access at once)."""
+    return _can_view_candidate(user, version.profile)
+
+
+def _can_view_candidate(user: Actor, profile: Any) -> bool:
+    """A candidate's CV and photo: the candidate, CPI staff, and recruiters of employers the
+    candidate shares the CV with now (a withdrawn share stops access at once)."""
     if not user.is_authenticated:
         return False
-    if _owns_profile(user, version.profile) or _is_cpi_staff(user):
+    if _owns_profile(user, profile) or _is_cpi_staff(user):
         return True
     employer_orgs = [
         m.organisation_id
@@ -136,7 +141,7 @@ def _can_view_cv(user: Actor, version: Any) -> bool:
     ]
     return (
         bool(employer_orgs)
-        and version.profile.cv_shares.filter(
+        and profile.cv_shares.filter(
             employer__organisation_id__in=employer_orgs, withdrawn_at__isnull=True
         ).exists()
     )
@@ -195,6 +200,7 @@ RULES: dict[Perm, Callable[[Actor, Any], bool]] = {
     # Windows ration a popular booth's time: a fairness policy of the fair, not of the employer.
     Perm.BOOKING_WINDOW_SET: lambda user, booth: _can_manage_fair(user, booth.fair),
     Perm.WAITLIST_JOIN: _can_join_waitlist,
+    Perm.CANDIDATE_VIEW: _can_view_candidate,
 }
 
 

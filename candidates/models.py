@@ -15,6 +15,11 @@ CEFR_LEVELS = ["A1", "A2", "B1", "B2", "C1", "C2"]
 NATIVE = "native"
 
 
+def photo_upload_path(profile: "CandidateProfile", filename: str) -> str:
+    # Random names: a photo's name says nothing about whose it is.
+    return f"photos/{profile.pk}/{uuid.uuid4().hex}-{filename}"
+
+
 def validate_language_skills(value: object) -> None:
     """A list of {"code": ISO 639-1, "level": CEFR level or "native"}."""
     if not isinstance(value, list):
@@ -48,6 +53,17 @@ class CandidateProfile(BaseModel):
     )
     preferred_channel = models.CharField(
         _("how we contact you"), max_length=8, choices=Channel.choices, default=Channel.SMS
+    )
+    # Private storage, like CVs: a photo of a person is shown only through a checked view.
+    photo = models.FileField(
+        _("photo"), storage=cv_storage, upload_to=photo_upload_path, max_length=200, blank=True
+    )
+    photo_thumbnail = models.FileField(
+        _("photo thumbnail"),
+        storage=cv_storage,
+        upload_to=photo_upload_path,
+        max_length=200,
+        blank=True,
     )
 
     class Meta:

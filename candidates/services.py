@@ -1,6 +1,8 @@
 """Writes for candidates' CVs: upload, sharing with employers, and the operator's review."""
 
 import hashlib
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,9 +18,12 @@ from accounts.permissions import Perm, require
 from candidates.cv.checks import check_cv
 from candidates.cv.reader import read_cv, too_large
 from candidates.models import CandidateProfile, CVAccess, CVShare, CVVersion
+from candidates.selectors import REVIEW_PENDING, cv_current_versions
+from candidates.storage import cv_storage
 from employers.models import Employer
 from fairplatform.audit import audit_record
 from fairplatform.errors import DomainError
+from fairplatform.images import process_image
 
 State = CVVersion.State
 REVIEW_OUTCOMES = (
@@ -27,7 +32,7 @@ REVIEW_OUTCOMES = (
     State.NEEDS_CHANGES,
     State.REJECTED,
 )
-REVIEWABLE = (State.AUTO_CHECKED, State.IDENTITY_VERIFIED)
+REVIEWABLE = REVIEW_PENDING
 
 
 def cv_upload(*, actor: User, profile: CandidateProfile, upload: UploadedFile) -> CVVersion:
@@ -197,3 +202,92 @@ def _valid_qualification_checks(
             )
         cleaned.append({"item": check["item"], "checked": check["checked"]})
     return cleaned
+
+
+def delete_files_on_commit(names: Iterable[str]) -> None:
+    """Remove private files once the rows pointing at them are gone for good: a rollback keeps
+    both, a commit never leaves a row without its file."""
+    names = [name for name in names if name]
+    if names:
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+def _delete_files(names: list[str]) -> None:
+    storage = cv_storage()
+    for name in names:
+        storage.delete(name)
+
+
+@transaction.atomic
+def cv_version_delete(*, actor: User, version: CVVersion) -> None:
+    """The candidate deletes one of their versions: the row, its access log and the file."""
+    require(actor, Perm.CV_MANAGE, version.profile)
+    audit_record(actor=actor, action="candidates.cv.deleted", obj=version, number=version.number)
+    delete_files_on_commit([version.file.name])
+    version.delete()
+
+
+@transaction.atomic
+def cv_purge_expired(*, now: datetime | None = None) -> int:
+    """Retention (CV_RETENTION_DAYS): versions older than that go, files included, unless they
+    are their owner's current version, which stays until replaced or deleted."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CV_RETENTION_DAYS)
+    expired = list(
+        CVVersion.objects.select_for_update(skip_locked=True)
+        .filter(uploaded_at__lt=cutoff)
+        .exclude(pk__in=cv_current_versions().values("pk"))
+        .only("pk", "file", "number", "profile_id")
+    )
+    for version in expired:
+        audit_record(
+            actor=None,
+            action="candidates.cv.purged",
+            obj=version,
+            number=version.number,
+            retention_days=settings.CV_RETENTION_DAYS,
+        )
+    delete_files_on_commit(version.file.name for version in expired)
+    CVVersion.objects.filter(pk__in=[version.pk for version in expired]).delete()
+    return len(expired)
+
+
+PHOTO_SIZE = 512
+PHOTO_THUMBNAIL_SIZE = 96
+
+
+@transaction.atomic
+def profile_photo_set(
+    *, actor: User, profile: CandidateProfile, upload: UploadedFile
+) -> CandidateProfile:
+    """Verify and re-encode the picture (EXIF and GPS gone) and keep it with a thumbnail;
+    a refused picture (ValidationError) changes nothing."""
+    require(actor, Perm.CV_MANAGE, profile)
+    photo = process_image(upload, fit_within=PHOTO_SIZE)
+    upload.seek(0)
+    thumbnail = process_image(upload, fit_within=PHOTO_THUMBNAIL_SIZE)
+    profile = CandidateProfile.objects.select_for_update().get(pk=profile.pk)
+    delete_files_on_commit([profile.photo.name, profile.photo_thumbnail.name])
+    written: list[str] = []
+    try:
+        profile.photo.save("photo.png", photo.content, save=False)
+        written.append(profile.photo.name)
+        profile.photo_thumbnail.save("thumbnail.png", thumbnail.content, save=False)
+        written.append(profile.photo_thumbnail.name)
+        profile.save(update_fields=["photo", "photo_thumbnail", "updated_at"])
+    except BaseException:
+        # The row keeps its old photo, so the new files must not outlive the rollback.
+        for name in written:
+            cv_storage().delete(name)
+        raise
+    audit_record(actor=actor, action="candidates.photo.set", obj=profile)
+    return profile
+
+
+@transaction.atomic
+def profile_photo_remove(*, actor: User, profile: CandidateProfile) -> None:
+    require(actor, Perm.CV_MANAGE, profile)
+    profile = CandidateProfile.objects.select_for_update().get(pk=profile.pk)
+    delete_files_on_commit([profile.photo.name, profile.photo_thumbnail.name])
+    profile.photo = profile.photo_thumbnail = ""
+    profile.save(update_fields=["photo", "photo_thumbnail", "updated_at"])
+    audit_record(actor=actor, action="candidates.photo.removed", obj=profile)

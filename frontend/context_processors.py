@@ -6,4 +6,8 @@ from accounts.permissions import Perm, can
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    return {"show_staff_area": can(request.user, Perm.STAFF_AREA_ENTER)}
+    user = request.user
+    return {
+        "show_staff_area": can(user, Perm.STAFF_AREA_ENTER),
+        "show_my_cv": user.is_authenticated and hasattr(user, "candidate_profile"),
+    }

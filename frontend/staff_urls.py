@@ -1,5 +1,6 @@
 from django.urls import path
 
+from frontend import staff_cv_views
 from frontend import staff_views as views
 
 app_name = "staff"
@@ -14,6 +15,8 @@ urlpatterns = [
     path("booths/<int:booth_id>/queue/", views.booth_queue, name="booth_queue"),
     path("employers/new/", views.employer_create, name="employer_create"),
     path("interviews/new/", views.interview_new, name="interview_new"),
+    path("cvs/", staff_cv_views.cv_list, name="cv_list"),
+    path("cvs/<int:version_id>/", staff_cv_views.cv_review_page, name="cv_review"),
     path(
         "organisations/<int:organisation_id>/people/new/",
         views.staff_account_new,

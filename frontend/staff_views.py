@@ -95,6 +95,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "memberships": user.memberships.select_related("organisation"),
             "can_start_interviews": _can_start_some_interview(user),
             "interviews": interviews_of(user=user),
+            "can_review_cvs": can(user, Perm.CV_REVIEW),
         },
     )
 

@@ -1,5 +1,6 @@
 import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -35,3 +36,12 @@ def client_for(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def streamed_body(response: Any) -> bytes:
+    """A file response's bytes, its file closed again: response.close() would also fire
+    request_finished and close the test's database connection."""
+    body = b"".join(response.streaming_content)
+    for closer in response._resource_closers:
+        closer()
+    return body

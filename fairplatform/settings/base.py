@@ -133,6 +133,9 @@ STORAGES: dict[str, dict[str, Any]] = {
 }
 CV_MAX_BYTES = env_int("CV_MAX_BYTES", 10 * 1024 * 1024)
 CV_MAX_PDF_PAGES = env_int("CV_MAX_PDF_PAGES", 30)
+# Versions older than this are deleted with their files (candidates.tasks.cv_purge_expired);
+# each candidate's current version stays until they replace or delete it.
+CV_RETENTION_DAYS = env_int("CV_RETENTION_DAYS", 730)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -194,6 +197,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rooms.tasks.agenda_open_booking_windows",
         "schedule": 30.0,
     },
+    "cv-purge-expired": {"task": "candidates.tasks.cv_purge_expired", "schedule": 6 * 3600.0},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

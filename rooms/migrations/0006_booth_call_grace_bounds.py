@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rooms', '0005_agenda'),
+        ("rooms", "0005_agenda"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='booth',
-            name='call_grace_seconds',
-            field=models.PositiveSmallIntegerField(default=60, validators=[django.core.validators.MinValueValidator(15), django.core.validators.MaxValueValidator(600)], verbose_name='seconds to answer a call'),
+            model_name="booth",
+            name="call_grace_seconds",
+            field=models.PositiveSmallIntegerField(
+                default=60,
+                validators=[
+                    django.core.validators.MinValueValidator(15),
+                    django.core.validators.MaxValueValidator(600),
+                ],
+                verbose_name="seconds to answer a call",
+            ),
         ),
     ]

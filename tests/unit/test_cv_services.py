@@ -16,7 +16,7 @@ from candidates.services import cv_review, cv_share, cv_unshare, cv_upload
 from fairplatform.errors import DomainError, Forbidden, NotFound
 from fairplatform.models import AuditEntry
 from tests import cv_samples, factories
-from tests.conftest import client_for
+from tests.conftest import client_for, streamed_body
 
 pytestmark = pytest.mark.django_db
 
@@ -151,11 +151,7 @@ def download(user, version: CVVersion) -> tuple[Any, bytes]:
     response: Any = client_for(user).get(f"/candidates/cv/{version.pk}/file/")
     if response.status_code != 200:
         return response, b""
-    body = b"".join(response.streaming_content)
-    # response.close() would also fire request_finished and close the test's connection.
-    for closer in response._resource_closers:
-        closer()
-    return response, body
+    return response, streamed_body(response)
 
 
 def recruiter_of(employer):
