@@ -63,6 +63,7 @@ CONSOLE: Strings = {
     "waitingSince": _("Waiting since %(time)s"),
     "vacancy": _("Position: %(title)s"),
     "busyElsewhere": _("Busy at another booth"),
+    "cvValidated": _("CV validated by CPI on %(date)s"),
     "missedCalls": _("Missed calls: %(n)s"),
     "called": _("%(name)s: called by %(by)s"),
     "interviewing": _("%(name)s: in interview with %(by)s"),

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from candidates.selectors import cv_validation_dates
 from rooms.models import Booth, Fair, InterviewSession, QueueEntry
 from signaling import bus, groups
 from signaling.protocol import (
@@ -190,7 +191,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def queue_line(*, snapshot: Mapping[str, Any]) -> QueueLine:
-    """The recruiter console's view: three queries, however long the line."""
+    """The recruiter console's view: four queries, however long the line."""
     booth_id = snapshot["booth_id"]
     active = QueueEntry.objects.filter(booth_id=booth_id).select_related(
         "candidate", "vacancy", "called_by"
@@ -200,6 +201,7 @@ def queue_line(*, snapshot: Mapping[str, Any]) -> QueueLine:
         active.filter(state=State.WAITING).order_by("sort_key", "pk")[: settings.QUEUE_CONSOLE_ROWS]
     )
     shown = {entry.candidate_id for entry in head}
+    validated = cv_validation_dates(user_ids=shown | {entry.candidate_id for entry in busy})
     elsewhere = set(
         QueueEntry.objects.filter(candidate_id__in=shown, state__in=QueueEntry.BUSY_STATES)
         .exclude(booth_id=booth_id)
@@ -223,6 +225,7 @@ def queue_line(*, snapshot: Mapping[str, Any]) -> QueueLine:
             session_id=entry.interview_id,
             no_shows=entry.no_shows,
             busy_elsewhere=entry.candidate_id in elsewhere,
+            cv_validated_at=_iso(validated.get(entry.candidate_id)),
         )
         for place, entry in [(None, e) for e in busy] + list(enumerate(head, start=1))
     ]

@@ -370,6 +370,9 @@ class QueueLineEntry(Strict):
     session_id: int | None
     no_shows: int
     busy_elsewhere: bool = Field(description="called or interviewing at another booth")
+    cv_validated_at: str | None = Field(
+        default=None, description="when a CPI validated the candidate's current CV, if it has"
+    )
 
 
 class QueueLine(Strict):

@@ -18,7 +18,8 @@ from candidates.models import CVShare, CVVersion
 from candidates.selectors import cv_validation_dates
 from candidates.services import cv_review, cv_share, cv_upload
 from fairplatform.models import AuditEntry
-from rooms.queues import queue_join
+from rooms.queue_feed import queue_line, queue_snapshot
+from rooms.queues import queue_answer, queue_call_next, queue_join
 from tests import cv_samples, factories
 from tests.conftest import client_for, streamed_body
 
@@ -474,3 +475,26 @@ def test_the_badge_tag_renders_for_one_person_or_from_a_precomputed_map(mario, o
         Context({"person": mario, "dates": {}})
     )
     assert "CV not yet validated" in missing
+
+
+def test_recruiters_see_the_badge_in_the_queue_console_line_and_the_interview_room(
+    mario, operator, employer, recruiter
+):
+    cv_review(
+        actor=operator,
+        version=upload(mario),
+        outcome=CVVersion.State.VALIDATED,
+        identity_method=CVVersion.IdentityMethod.SPID,
+    )
+    booth = factories.booth(fair_=factories.live_fair(), employer_=employer)
+    entry = queue_join(actor=mario, booth_id=booth.pk)
+    queue_join(actor=register("Luca Bianchi"), booth_id=booth.pk)
+    line = queue_line(snapshot=queue_snapshot(booth_id=booth.pk))
+    assert [(e.name, e.cv_validated_at is not None) for e in line.entries] == [
+        ("Mario Rossi", True),
+        ("Luca Bianchi", False),
+    ]
+    assert queue_call_next(actor=recruiter, booth_id=booth.pk).pk == entry.pk
+    session = queue_answer(actor=mario, entry_id=entry.pk)
+    room = client_for(recruiter).get(f"/interviews/{session.pk}/").content.decode()
+    assert "Validated by CPI on" in room

@@ -32,6 +32,9 @@
     hour: "2-digit",
     minute: "2-digit",
   });
+  const dateFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+    dateStyle: "medium",
+  });
 
   let current = null; // the latest queue.line
   const seen = new Map(); // entry_id → state at the previous render
@@ -100,6 +103,10 @@
       element("span", "h5 mb-0", entry.name),
     );
     if (entry.busy_elsewhere) head.append(element("span", "badge bg-warning text-dark", S.busyElsewhere));
+    if (entry.cv_validated_at) {
+      const on = dateFormat.format(new Date(entry.cv_validated_at));
+      head.append(element("span", "badge bg-success cv-badge", format(S.cvValidated, { date: on })));
+    }
     body.append(head);
     if (entry.vacancy) body.append(element("p", "mb-1", format(S.vacancy, { title: entry.vacancy })));
     if (entry.note) body.append(element("p", "mb-1 queue-note", entry.note));
