@@ -43,9 +43,9 @@ def loopback_configuration() -> RTCConfiguration:
 
 
 class Publisher:
-    def __init__(self, *, audio: bool = True) -> None:
+    def __init__(self, *, audio: bool = True, video: MediaStreamTrack | None = None) -> None:
         self.pc = RTCPeerConnection(loopback_configuration())
-        self.pc.addTrack(MovingPattern())
+        self.pc.addTrack(video or MovingPattern())
         if audio:
             self.pc.addTrack(AudioStreamTrack())
 
