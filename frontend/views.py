@@ -4,6 +4,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
+from employers.jsonld import job_posting_script
+from employers.selectors import access_open_vacancy
 from rooms.models import Fair
 from rooms.selectors import (
     access_booth,
@@ -44,6 +46,19 @@ def booth_detail(request: HttpRequest, booth_id: int) -> HttpResponse:
         request,
         "frontend/booth.html",
         {"booth": booth, "fair": booth.fair, "vacancies": booth_open_vacancies(booth=booth)},
+    )
+
+
+@require_GET
+def vacancy_detail(request: HttpRequest, vacancy_id: int) -> HttpResponse:
+    vacancy = access_open_vacancy(vacancy_id=vacancy_id)
+    return render(
+        request,
+        "frontend/vacancy.html",
+        {
+            "vacancy": vacancy,
+            "job_posting": job_posting_script(vacancy, url=request.build_absolute_uri()),
+        },
     )
 
 
