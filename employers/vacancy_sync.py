@@ -59,9 +59,11 @@ def vacancies_sync(
 
 
 def _run(connector: Connector, full: bool, overlap: timedelta) -> SyncRun:
-    run = SyncRun.objects.create(
-        source=connector.source, mode=SyncRun.Mode.FULL if full else SyncRun.Mode.INCREMENTAL
-    )
+    if full:
+        mode = SyncRun.Mode.FULL
+    else:
+        mode = SyncRun.Mode.INCREMENTAL if connector.incremental else SyncRun.Mode.FILE
+    run = SyncRun.objects.create(source=connector.source, mode=mode)
     try:
         cursor, _ = SyncCursor.objects.get_or_create(source=connector.source)
         start = None if full else _start(cursor, overlap)

@@ -30,6 +30,8 @@ class Batch:
 
 class Connector(Protocol):
     source: Vacancy.Source
+    # False for a file: one batch, no stream position, no full reconciliation.
+    incremental: bool
 
     def changes(self, start: Position | None) -> Iterator[Batch]:
         """Records changed at or after `start` (everything when None), in keyset order."""

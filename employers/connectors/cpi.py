@@ -55,6 +55,7 @@ class Decoders:
 
 class CpiConnector:
     source = Vacancy.Source.CPI
+    incremental = True
 
     def __init__(self, *, batch_size: int | None = None) -> None:
         if CPI_ALIAS not in settings.DATABASES:
