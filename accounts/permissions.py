@@ -28,6 +28,7 @@ class Perm(StrEnum):
     EMPLOYER_CREATE = "employer:create"
     INTERVIEW_START = "interview:start"
     INTERVIEW_HOST = "interview:host"
+    VACANCY_IMPORT = "vacancy:import"
 
 
 def has_role(user: Actor, organisation_id: int, *roles: str) -> bool:
@@ -114,6 +115,8 @@ RULES: dict[Perm, Callable[[Actor, Any], bool]] = {
     Perm.EMPLOYER_CREATE: lambda user, _obj: _is_organiser_anywhere(user),
     Perm.INTERVIEW_START: _can_start_interview,
     Perm.INTERVIEW_HOST: _hosts_interview,
+    # The vacancy sources serve the whole region: any CPI or EURES organiser runs and reads them.
+    Perm.VACANCY_IMPORT: lambda user, _obj: _is_organiser_anywhere(user),
 }
 
 

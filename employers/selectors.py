@@ -4,7 +4,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from employers.models import Vacancy
+from accounts.permissions import Actor, Perm, require
+from employers.models import SyncRun, Vacancy
 from fairplatform.errors import NotFound
 
 
@@ -25,3 +26,16 @@ def access_open_vacancy(*, vacancy_id: int) -> Vacancy:
     if vacancy is None:
         raise NotFound("vacancy.not_found", _("This vacancy does not exist or is no longer open."))
     return vacancy
+
+
+def sync_runs_recent(*, actor: Actor, limit: int = 50) -> QuerySet[SyncRun]:
+    require(actor, Perm.VACANCY_IMPORT)
+    return SyncRun.objects.order_by("-started_at")[:limit]
+
+
+def access_sync_run(*, actor: Actor, run_id: int) -> SyncRun:
+    require(actor, Perm.VACANCY_IMPORT)
+    run = SyncRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("vacancy_sync.not_found", _("This import run does not exist."))
+    return run

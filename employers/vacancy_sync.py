@@ -15,7 +15,10 @@ from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.permissions import Perm, require
 from employers.connectors.base import Batch, Connector, Position
+from employers.connectors.files import XmlFileConnector
 from employers.models import Employer, SyncCursor, SyncRejection, SyncRun, Vacancy
 from employers.services import vacancies_expire
 from employers.vacancy_records import Rejection, Tombstone, VacancyRecord
@@ -35,9 +38,16 @@ UPDATED_FIELDS = [
 NO_HASH = ""
 
 
+def vacancies_import_file(*, actor: User, source: str, content: bytes) -> SyncRun:
+    """A ClicLavoro or HR-Open file uploaded by an organiser."""
+    require(actor, Perm.VACANCY_IMPORT)
+    return vacancies_sync(connector=XmlFileConnector(source=source, content=content), actor=actor)
+
+
 def vacancies_sync(
     *,
     connector: Connector,
+    actor: User | None = None,
     full: bool = False,
     dry_run: bool = False,
     overlap: timedelta | None = None,
@@ -51,14 +61,14 @@ def vacancies_sync(
         timedelta(seconds=settings.VACANCY_SYNC_OVERLAP_SECONDS) if overlap is None else overlap
     )
     if not dry_run:
-        return _run(connector, full, overlap)
+        return _run(connector, full, overlap, actor)
     with transaction.atomic():
-        run = _run(connector, full, overlap)
+        run = _run(connector, full, overlap, actor)
         transaction.set_rollback(True)
     return run
 
 
-def _run(connector: Connector, full: bool, overlap: timedelta) -> SyncRun:
+def _run(connector: Connector, full: bool, overlap: timedelta, actor: User | None) -> SyncRun:
     if full:
         mode = SyncRun.Mode.FULL
     else:
@@ -87,7 +97,7 @@ def _run(connector: Connector, full: bool, overlap: timedelta) -> SyncRun:
         connector.close()
     run.finished_at = timezone.now()
     run.save()
-    audit_record(actor=None, action=f"employers.vacancy_sync.{run.status}", obj=run, mode=run.mode)
+    audit_record(actor=actor, action=f"employers.vacancy_sync.{run.status}", obj=run, mode=run.mode)
     return run
 
 

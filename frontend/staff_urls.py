@@ -12,6 +12,8 @@ urlpatterns = [
     path("fairs/<int:fair_id>/booths/new/", views.booth_create, name="booth_create"),
     path("booths/<int:booth_id>/", views.booth_edit, name="booth_edit"),
     path("employers/new/", views.employer_create, name="employer_create"),
+    path("vacancy-imports/", views.vacancy_imports, name="vacancy_imports"),
+    path("vacancy-imports/<int:run_id>/", views.vacancy_import, name="vacancy_import"),
     path("interviews/new/", views.interview_new, name="interview_new"),
     path(
         "organisations/<int:organisation_id>/people/new/",
