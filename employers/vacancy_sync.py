@@ -9,6 +9,7 @@ changes nothing).
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connections, router, transaction
@@ -18,7 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.permissions import Perm, require
 from employers.connectors.base import Batch, Connector, Position
-from employers.connectors.files import XmlFileConnector
+from employers.connectors.files import FILE_SOURCES, XmlFileConnector
 from employers.models import Employer, SyncCursor, SyncRejection, SyncRun, Vacancy
 from employers.services import vacancies_expire
 from employers.vacancy_records import Rejection, Tombstone, VacancyRecord
@@ -42,6 +43,24 @@ def vacancies_import_file(*, actor: User, source: str, content: bytes) -> SyncRu
     """A ClicLavoro or HR-Open file uploaded by an organiser."""
     require(actor, Perm.VACANCY_IMPORT)
     return vacancies_sync(connector=XmlFileConnector(source=source, content=content), actor=actor)
+
+
+def vacancies_import_dropped(folder: Path) -> list[SyncRun]:
+    """Import the files dropped in `folder`/<source>/, oldest first, and move each to `done/`
+    or `failed/` (with the run's id in its name), so none is imported twice."""
+    runs = []
+    for source in FILE_SOURCES:
+        inbox = folder / source
+        files = sorted(inbox.glob("*.xml"), key=lambda path: path.stat().st_mtime)
+        for path in files if inbox.is_dir() else []:
+            run = vacancies_sync(
+                connector=XmlFileConnector(source=source, content=path.read_bytes())
+            )
+            outcome = "done" if run.status == SyncRun.Status.SUCCEEDED else "failed"
+            (folder / outcome).mkdir(exist_ok=True)
+            path.rename(folder / outcome / f"{source}-run{run.pk}-{path.name}")
+            runs.append(run)
+    return runs
 
 
 def vacancies_sync(

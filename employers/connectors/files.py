@@ -45,6 +45,9 @@ CEF_DIMENSIONS = {"Reading": "read", "Writing": "write", "Speaking": "speak"}
 CEF_SKILLS = ("read", "write", "speak")
 
 
+FILE_SOURCES = [Vacancy.Source.CLICLAVORO, Vacancy.Source.EURES]
+
+
 class FileNotSupported(DomainError):
     pass
 

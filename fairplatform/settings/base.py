@@ -174,6 +174,9 @@ VACANCY_SYNC_INTERVAL_SECONDS = env_int("VACANCY_SYNC_INTERVAL_SECONDS", 900)
 VACANCY_SYNC_BATCH_SIZE = env_int("VACANCY_SYNC_BATCH_SIZE", 1000)
 VACANCY_SYNC_OVERLAP_SECONDS = env_int("VACANCY_SYNC_OVERLAP_SECONDS", 900)
 VACANCY_RECONCILE_HOUR = env_int("VACANCY_RECONCILE_HOUR", 2)
+# A folder watched for vacancy files: <dir>/cliclavoro/*.xml and <dir>/eures/*.xml are imported
+# and moved to <dir>/done/ or <dir>/failed/. Empty: no folder is watched.
+VACANCY_DROP_DIR = env_str("VACANCY_DROP_DIR", "")
 CELERY_BEAT_SCHEDULE = {
     "fairs-advance-status": {
         "task": "rooms.tasks.fairs_advance_status",
@@ -191,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"source": "cpi", "full": True},
     },
     "vacancies-expire": {"task": "employers.tasks.vacancies_expire", "schedule": 3600.0},
+    "vacancies-import-dropped": {
+        "task": "employers.tasks.vacancies_import_dropped",
+        "schedule": 60.0,
+    },
     # A called candidate has a grace window (60 s by default) to answer; misses are settled here.
     "queues-expire-calls": {"task": "rooms.tasks.queues_expire_calls", "schedule": 10.0},
 }

@@ -52,6 +52,8 @@ CREATE VIEW export_fair.vacancies AS
 CREATE TABLE export_fair.vacancy_deleted (
     source_ref text PRIMARY KEY, deleted_at timestamptz NOT NULL);
 """
+# The view's columns, stated again rather than imported from the connector: the stand-in is
+# the contract the connector is tested against (and bench/vacancies.py loads it before Django).
 COLUMNS = [
     "source_ref", "row_version", "updated_at", "status", "published_at", "expires_at",
     "title", "description", "positions_count", "employer_tax_code", "employer_name",

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from employers.connectors.files import XmlFileConnector
 from employers.models import SyncRun, Vacancy
+from employers.tasks import vacancies_import_dropped
 from employers.vacancy_sync import vacancies_sync
 from tests import factories
 from tests.vacancies.xml_samples import cliclavoro, hr_open
@@ -117,3 +118,19 @@ def test_the_command_imports_a_file(tmp_path, capsys):
     assert "eures file succeeded: read 1, created 1" in capsys.readouterr().out
     with pytest.raises(CommandError, match="cannot be --full"):
         call_command("sync_vacancies", "--source", "eures", "--file", str(path), "--full")
+
+
+def test_files_dropped_in_the_watched_folder_are_imported_once(tmp_path, settings):
+    settings.VACANCY_DROP_DIR = str(tmp_path)
+    (tmp_path / "eures").mkdir()
+    (tmp_path / "eures" / "nav.xml").write_text(hr_open(ref="f3b1c2d4-0003"))
+    (tmp_path / "eures" / "broken.xml").write_text("<PositionOpening>")
+
+    runs = vacancies_import_dropped()
+
+    assert len(runs) == 2
+    assert Vacancy.objects.get().source_ref == "f3b1c2d4-0003"
+    assert not list((tmp_path / "eures").iterdir())
+    assert [p.name.endswith("-nav.xml") for p in (tmp_path / "done").iterdir()] == [True]
+    assert [p.name.endswith("-broken.xml") for p in (tmp_path / "failed").iterdir()] == [True]
+    assert vacancies_import_dropped() == []

@@ -5,12 +5,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from employers.connectors.base import Connector
 from employers.connectors.cpi import CpiConnector
-from employers.connectors.files import XmlFileConnector
+from employers.connectors.files import FILE_SOURCES, XmlFileConnector
 from employers.models import SyncRun, Vacancy
 from employers.vacancy_sync import vacancies_sync
 from fairplatform.errors import DomainError
-
-FILE_SOURCES = [Vacancy.Source.CLICLAVORO, Vacancy.Source.EURES]
 
 
 class Command(BaseCommand):
