@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import Q
+from django.db.models import JSONField, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -222,12 +222,16 @@ def _write(created: list[Vacancy], updated: list[Vacancy], now: datetime) -> Non
             f"SELECT * FROM {table} WITH NO DATA"
         )
         cursor.execute("TRUNCATE vacancy_stage")
+        # Only JSON needs Django's adaptation; psycopg dumps the other values as they are, and
+        # skipping get_db_prep_save for them halves the Python time per row.
+        attnames = [f.attname for f in fields]
+        json_positions = [(i + 1, f) for i, f in enumerate(fields) if isinstance(f, JSONField)]
         with cursor.cursor.copy(f"COPY vacancy_stage (id, {columns}) FROM STDIN") as copy:
             for vacancy in [*created, *updated]:
-                copy.write_row(
-                    [vacancy.pk]
-                    + [f.get_db_prep_save(getattr(vacancy, f.attname), db) for f in fields]
-                )
+                row = [vacancy.pk, *map(vacancy.__dict__.__getitem__, attnames)]
+                for position, field in json_positions:
+                    row[position] = field.get_db_prep_save(row[position], db)
+                copy.write_row(row)
         cursor.execute(
             f"INSERT INTO {table} ({columns}) "  # noqa: S608 - model names
             f"SELECT {columns} FROM vacancy_stage WHERE id IS NULL"
