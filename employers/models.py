@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -160,7 +161,8 @@ class Vacancy(BaseModel):
     source_version = models.BigIntegerField(_("version at the source"), null=True, blank=True)
     source_updated_at = models.DateTimeField(_("changed at the source"), null=True, blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
-    raw_payload = models.JSONField(null=True, blank=True)
+    # As the source sent it; dates and times are written by DjangoJSONEncoder.
+    raw_payload = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     # Other identifiers of the same vacancy, e.g. {"clic_codiceofferta": "…"}.
     external_ids = models.JSONField(default=dict, blank=True)
     # The classification version behind each code, e.g. {"sector_ateco": "ATECO 2007"}: the same
@@ -261,7 +263,7 @@ class SyncRejection(models.Model):
     source_ref = models.CharField(_("reference at the source"), max_length=120, blank=True)
     reason = models.CharField(_("reason"), max_length=40)
     message = models.TextField(_("message"))
-    payload = models.JSONField(null=True, blank=True)
+    payload = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
 
     class Meta:
         verbose_name = _("rejected record")

@@ -34,6 +34,10 @@ BELFIORE = re.compile(r"^[A-Z]\d{3}$")
 NUTS3 = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}$")
 ISO_639_1 = re.compile(r"^[a-z]{2}$")
 ESCO_OCCUPATION = "http://data.europa.eu/esco/occupation/"
+# Django builds `.values` afresh on every access; these run once per record.
+STATUSES = frozenset({Vacancy.Status.PUBLISHED.value, Vacancy.Status.CLOSED.value})
+CONTRACT_TYPES = frozenset(Vacancy.ContractType.values)
+WORKING_TIMES = frozenset(Vacancy.WorkingTime.values)
 
 
 @dataclass(frozen=True)
@@ -195,7 +199,7 @@ def _check_record(raw: RawVacancy, source_ref: str, title: str, problems: _Probl
         problems.add("missing_ref", "No reference at the source.")
     if raw.version is None:
         problems.add("missing_version", "No row version.")
-    if raw.status not in {Vacancy.Status.PUBLISHED, Vacancy.Status.CLOSED}:
+    if raw.status not in STATUSES:
         problems.add("unknown_status", f"Unknown status {raw.status!r}.")
     if not title:
         problems.add("missing_title", "No title.")
@@ -222,9 +226,9 @@ def _check_codes(raw: RawVacancy, problems: _Problems) -> None:
         problems.add("bad_occupation", f"Not an ESCO occupation URI: {raw.esco_uri!r}.")
     if not (raw.cp2011_code or raw.isco08_code or raw.esco_uri):
         problems.add("missing_occupation", "No occupation code.")
-    if raw.contract_type and raw.contract_type not in Vacancy.ContractType.values:
+    if raw.contract_type and raw.contract_type not in CONTRACT_TYPES:
         problems.add("unknown_contract", f"Unknown contract type {raw.contract_type!r}.")
-    if raw.working_time and raw.working_time not in Vacancy.WorkingTime.values:
+    if raw.working_time and raw.working_time not in WORKING_TIMES:
         problems.add("unknown_working_time", f"Unknown working time {raw.working_time!r}.")
     if raw.education_eqf is not None and not 1 <= raw.education_eqf <= 8:
         problems.add("unknown_education", f"EQF level {raw.education_eqf} is not 1–8.")

@@ -2,8 +2,7 @@
 
 import json
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +22,7 @@ COLUMNS = [
     "cp2011_code", "isco08_code", "esco_uri", "contract_code", "working_time_code",
     "education_code", "languages", "licences", "cpi_code", "clic_codiceofferta",
 ]  # fmt: skip
+JSON_COLUMNS = ("languages", "licences")
 STATUSES = {"PUBLISHED": Vacancy.Status.PUBLISHED, "CLOSED": Vacancy.Status.CLOSED}
 TOMBSTONE = "WITHDRAWN"
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
@@ -120,7 +120,7 @@ class CpiConnector:
             version=row["row_version"],
             updated_at=row["updated_at"],
             status=STATUSES.get(row["status"], row["status"] or ""),
-            raw=_jsonable(row),
+            raw=_as_sent(row),
             title=row["title"] or "",
             description=row["description"] or "",
             positions=row["positions_count"],
@@ -172,12 +172,5 @@ def _json_list(value: Any) -> list[Any]:
     return decoded if isinstance(decoded, list) else []
 
 
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    def value(item: Any) -> Any:
-        if isinstance(item, datetime | date):
-            return item.isoformat()
-        if isinstance(item, Decimal):
-            return str(item)
-        return json.loads(item) if isinstance(item, str) and item[:1] in "[{" else item
-
-    return {key: value(item) for key, item in row.items()}
+def _as_sent(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, **{column: _json_list(row[column]) for column in JSON_COLUMNS}}
