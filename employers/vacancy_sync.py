@@ -35,6 +35,9 @@ UPDATED_FIELDS = [
     "expires_on", "closed_at", "cpi_code", "source_version", "source_updated_at", "content_hash",
     "raw_payload", "external_ids", "code_versions", "updated_at",
 ]  # fmt: skip
+COMMITTED_FIELDS = [
+    "read", "created", "updated", "unchanged", "closed", "rejected", "watermark_to",
+]  # fmt: skip
 # A withdrawn vacancy forgets its hash, so a later re-publication of the same content applies.
 NO_HASH = ""
 
@@ -110,6 +113,8 @@ def _run(connector: Connector, full: bool, overlap: timedelta, actor: User | Non
         run.status = SyncRun.Status.SUCCEEDED
     except Exception as exc:
         log.exception("Vacancy sync %s failed", connector.source)
+        # The counts and watermark of the batches that committed, not of the one in flight.
+        run.refresh_from_db(fields=COMMITTED_FIELDS)
         run.status = SyncRun.Status.FAILED
         run.error = f"{type(exc).__name__}: {exc}".strip()
     finally:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connections, router
 
+from employers import vacancy_sync
 from employers.connectors.cpi import CpiConnector, CpiNotConfigured
 from employers.models import SectorSection, SyncCursor, SyncRun, Vacancy
 from employers.vacancy_sync import vacancies_sync
@@ -291,6 +292,25 @@ def test_a_crash_mid_sync_then_a_rerun_ends_as_one_clean_run(cpi_standin, monkey
     assert rerun.status == SyncRun.Status.SUCCEEDED, rerun.error
     assert state() == expected
     assert crashed.created + rerun.created == clean.created
+
+
+def test_a_batch_that_fails_while_writing_leaves_nothing_of_itself(cpi_standin, monkeypatch):
+    cpi_standin.insert(*good_rows(12))
+    original, calls = vacancy_sync._write, []
+
+    def write(created, updated, now):
+        calls.append(len(created))
+        original(created, updated, now)
+        if len(calls) == 2:
+            raise Crash("disk full")
+
+    monkeypatch.setattr(vacancy_sync, "_write", write)
+    run = sync()
+
+    assert (run.status, run.read, run.created) == (SyncRun.Status.FAILED, 4, 4)
+    assert Vacancy.objects.count() == 4
+    assert run.watermark_to == SyncCursor.objects.get().watermark_at
+    assert run.error == "Crash: disk full"
 
 
 def test_an_unreachable_cpi_database_fails_the_run_with_a_clear_error(cpi_standin):
