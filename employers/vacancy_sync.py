@@ -156,10 +156,10 @@ def _apply_batch(run: SyncRun, source: str, batch: Batch) -> None:
             tombstones.append(item)
         elif (kept := records.get(item.source_ref)) is None or item.version > kept.version:
             if kept is not None:
-                outcome.rejections.append(_duplicate(kept))
+                outcome.rejections.append(_duplicate(kept, winner=item.version))
             records[item.source_ref] = item
         else:
-            outcome.rejections.append(_duplicate(item))
+            outcome.rejections.append(_duplicate(item, winner=kept.version))
     refs = set(records) | {tombstone.source_ref for tombstone in tombstones}
     # Stating the partial unique index's predicate lets PostgreSQL use it for a long IN list.
     existing = {
@@ -267,7 +267,7 @@ def _upsert(
             outcome.unchanged += 1
             return
         if record.version == version and current.content_hash != NO_HASH:
-            outcome.rejections.append(_duplicate(record))
+            outcome.rejections.append(_duplicate(record, winner=version))
             return
     vacancy = current or Vacancy(source=source, source_ref=record.source_ref)
     was_open = current is not None and current.status == Vacancy.Status.PUBLISHED
@@ -357,10 +357,11 @@ def _employers_by_tax_code(codes: set[str]) -> dict[str, int]:
     return found
 
 
-def _duplicate(record: VacancyRecord) -> Rejection:
-    return Rejection(
-        record.source_ref,
-        "duplicate_ref",
-        f"Another row has the same reference {record.source_ref!r} and version {record.version}.",
-        record.raw,
-    )
+def _duplicate(record: VacancyRecord, *, winner: int) -> Rejection:
+    if winner == record.version:
+        message = f"Another row has the same reference and version {winner}, with other content."
+    else:
+        message = (
+            f"Version {record.version} is superseded by version {winner} of the same reference."
+        )
+    return Rejection(record.source_ref, "duplicate_ref", message, record.raw)

@@ -64,6 +64,7 @@ class XmlFileConnector:
         self.incremental = False
         self.content = content
         self.tag, self.parse = parsers[source]
+        self._chain_roots: dict[str, str] = {}  # codiceofferta → source_ref, within this file
 
     def changes(self, start: Position | None) -> Iterator[Batch]:
         root = fromstring(self.content)  # a malformed file fails the run here
@@ -90,7 +91,27 @@ class XmlFileConnector:
         except (ValueError, TypeError) as exc:
             payload = {"xml": tostring(document, encoding="unicode")}
             return Rejection("", "malformed_document", str(exc), payload)
+        if self.source == Vacancy.Source.CLICLAVORO:
+            self._key_on_chain_root(raw)
         return normalise(raw, sectors)
+
+    def _key_on_chain_root(self, raw: RawVacancy) -> None:
+        """Without the intermediary's key, every rectification has a new `codiceofferta` that
+        names the one it replaces: the vacancy is keyed on the first of the chain."""
+        code = raw.external_ids.get("clic_codiceofferta", "")
+        previous = raw.external_ids.get("clic_codiceoffertaprecedente", "")
+        if previous and raw.source_ref == code:
+            raw.source_ref = (
+                self._chain_roots.get(previous)
+                or Vacancy.objects.filter(
+                    source=self.source, external_ids__clic_codiceofferta=previous
+                )
+                .values_list("source_ref", flat=True)
+                .first()
+                or previous
+            )
+        if code:
+            self._chain_roots[code] = raw.source_ref
 
 
 def cliclavoro_vacancy(vacancy: Element) -> RawVacancy:

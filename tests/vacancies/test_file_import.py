@@ -92,6 +92,31 @@ def test_a_closed_position_closes_the_vacancy_only_when_newer():
     assert Vacancy.objects.get().status == Vacancy.Status.CLOSED
 
 
+def test_rectifications_without_the_intermediary_key_update_the_first_of_their_chain():
+    first = cliclavoro(number=10, intermediary_key=False)
+    second = cliclavoro(
+        number=11, intermediary_key=False, previous=10, title="Sviluppatrice Python",
+        published="2026-03-05T09:30:00+01:00",
+    )  # fmt: skip
+    imported(Vacancy.Source.CLICLAVORO, first)
+    imported(Vacancy.Source.CLICLAVORO, second)
+    third = cliclavoro(
+        number=12, intermediary_key=False, previous=11, title="Sviluppatore/trice Python",
+        published="2026-03-09T09:30:00+01:00",
+    )  # fmt: skip
+    fourth = cliclavoro(
+        number=13, intermediary_key=False, previous=12, title="Team lead Python",
+        published="2026-03-10T09:30:00+01:00",
+    )  # fmt: skip
+
+    run = imported(Vacancy.Source.CLICLAVORO, f"<V>{third}{fourth}</V>")
+
+    vacancy = Vacancy.objects.get()
+    assert vacancy.source_ref == "0000000000000000000000N10"
+    assert (vacancy.title, run.updated, run.rejected) == ("Team lead Python", 1, 1)
+    assert run.rejections.get().reason == "duplicate_ref"  # the older of two in one file
+
+
 def test_a_malformed_file_fails_the_run_and_writes_nothing():
     run = imported(Vacancy.Source.CLICLAVORO, cliclavoro(number=1)[:-40])
 

@@ -44,8 +44,7 @@ CLICLAVORO_VACANCY = """
     <denominazioneintermediario>Centro per l'impiego di Napoli</denominazioneintermediario>
     <visibilita>SI</visibilita>
     <tipoofferta>01</tipoofferta>
-    <codiceofferta>{codice:0>25}</codiceofferta>
-    <codiceoffertaintermediario>2026/{number}</codiceoffertaintermediario>
+    <codiceofferta>{codice:0>25}</codiceofferta>{chain}
   </DatiSistema>
 </Vacancy>
 """
@@ -111,14 +110,25 @@ HR_OPEN_POSITION = """
 
 
 def cliclavoro(
-    *, number: int, title: str = "Sviluppatore Python", settore: str = "62.01.00"
+    *,
+    number: int,
+    title: str = "Sviluppatore Python",
+    settore: str = "62.01.00",
+    published: str = "2026-03-02T09:30:00+01:00",
+    intermediary_key: bool = True,
+    previous: int | None = None,
 ) -> str:
+    chain = f"<codiceoffertaintermediario>2026/{number}</codiceoffertaintermediario>"
+    if not intermediary_key:
+        chain = f"<codiceoffertaprecedente>{f'N{previous}':0>25}</codiceoffertaprecedente>"
+        chain = chain if previous else ""
     return CLICLAVORO_VACANCY.format(
         number=number,
         title=title,
         settore=settore,
-        published="2026-03-02T09:30:00+01:00",
+        published=published,
         codice=f"N{number}",
+        chain=chain,
     )
 
 
