@@ -298,9 +298,9 @@ def test_a_batch_that_fails_while_writing_leaves_nothing_of_itself(cpi_standin, 
     cpi_standin.insert(*good_rows(12))
     original, calls = vacancy_sync._write, []
 
-    def write(created, updated, now):
+    def write(created, updated):
         calls.append(len(created))
-        original(created, updated, now)
+        original(created, updated)
         if len(calls) == 2:
             raise Crash("disk full")
 
