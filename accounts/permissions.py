@@ -40,6 +40,7 @@ class Perm(StrEnum):
     BOOKING_WINDOW_SET = "booking:window.set"
     WAITLIST_JOIN = "waitlist:join"
     CANDIDATE_VIEW = "candidate:view"
+    VACANCY_IMPORT = "vacancy:import"
 
 
 def has_role(user: Actor, organisation_id: int, *roles: str) -> bool:
@@ -201,6 +202,8 @@ RULES: dict[Perm, Callable[[Actor, Any], bool]] = {
     Perm.BOOKING_WINDOW_SET: lambda user, booth: _can_manage_fair(user, booth.fair),
     Perm.WAITLIST_JOIN: _can_join_waitlist,
     Perm.CANDIDATE_VIEW: _can_view_candidate,
+    # The vacancy sources serve the whole region: any CPI or EURES organiser runs and reads them.
+    Perm.VACANCY_IMPORT: lambda user, _obj: _is_organiser_anywhere(user),
 }
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from employers.models import Employer, SectorSection, Vacancy
+from employers.models import Employer, SectorSection, SyncRejection, SyncRun, Vacancy
 
 
 @admin.register(SectorSection)
@@ -18,7 +19,37 @@ class EmployerAdmin(admin.ModelAdmin[Employer]):
 
 @admin.register(Vacancy)
 class VacancyAdmin(admin.ModelAdmin[Vacancy]):
-    list_display = ["title", "employer", "occupation_isco", "place", "expires_on", "source"]
-    list_filter = ["source", "sector"]
+    list_display = ["title", "employer", "status", "occupation_isco", "expires_on", "source"]
+    list_filter = ["source", "status", "sector"]
     search_fields = ["title", "source_ref"]
     list_select_related = ["employer"]
+
+
+class SyncRejectionInline(admin.TabularInline[SyncRejection, SyncRun]):
+    model = SyncRejection
+    fields = ["source_ref", "reason", "message"]
+    readonly_fields = ["source_ref", "reason", "message"]
+    extra = 0
+    can_delete = False
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin[SyncRun]):
+    list_display = [
+        "started_at", "source", "mode", "status", "created", "updated", "closed", "expired",
+        "rejected", "watermark_to", "duration",
+    ]  # fmt: skip
+    list_filter = ["source", "mode", "status"]
+    readonly_fields = [field.name for field in SyncRun._meta.fields]
+    inlines = [SyncRejectionInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(SyncRejection)
+class SyncRejectionAdmin(admin.ModelAdmin[SyncRejection]):
+    list_display = ["run", "source_ref", "reason", "message"]
+    list_filter = ["reason", "run__source"]
+    search_fields = ["source_ref"]
+    readonly_fields = ["run", "source_ref", "reason", "message", "payload"]

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -72,7 +75,11 @@ class Employer(BaseModel):
 
 
 class Vacancy(BaseModel):
-    """A first cut; the canonical HR-Open-shaped model and its import come with the vacancy issue."""
+    """A vacancy shaped like EURES HR-Open PositionOpening, with Italian codes first.
+
+    Imported ones are keyed by (source, source_ref) and carry the source's row version, a hash of
+    the normalised content (a replay with the same hash changes nothing) and the raw payload.
+    """
 
     class Source(models.TextChoices):
         MANUAL = "manual", _("Entered on the platform")
@@ -80,25 +87,87 @@ class Vacancy(BaseModel):
         CLICLAVORO = "cliclavoro", _("ClicLavoro file")
         EURES = "eures", _("EURES file")
 
-    employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="vacancies")
+    class Status(models.TextChoices):
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Closed")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class ContractType(models.TextChoices):
+        PERMANENT = "permanent", _("Permanent")
+        FIXED_TERM = "fixed_term", _("Fixed term")
+        APPRENTICESHIP = "apprenticeship", _("Apprenticeship")
+        TEMPORARY_AGENCY = "temporary_agency", _("Temporary agency work")
+        INTERNSHIP = "internship", _("Internship")
+        SEASONAL = "seasonal", _("Seasonal")
+
+    class WorkingTime(models.TextChoices):
+        FULL = "full", _("Full time")
+        PART = "part", _("Part time")
+        FLEX = "flex", _("Flexible hours")
+
+    # Null for imported vacancies whose employer has no account on the platform (yet).
+    employer = models.ForeignKey(
+        Employer, on_delete=models.CASCADE, related_name="vacancies", null=True, blank=True
+    )
+    employer_name = models.CharField(_("employer name"), max_length=200, blank=True)
+    employer_tax_code = models.CharField(_("employer tax code"), max_length=16, blank=True)
+    employer_visible = models.BooleanField(_("employer shown to candidates"), default=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PUBLISHED
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
     positions = models.PositiveSmallIntegerField(_("open positions"), default=1)
     occupation_isco = models.CharField(
         _("occupation (ISCO-08)"),
         max_length=4,
+        blank=True,
         validators=[RegexValidator(r"^[0-9]{4}$", _("Four digits, e.g. 2512."))],
         help_text=_("Four-digit ISCO-08 unit group."),
     )
+    occupation_cp2011 = models.CharField(_("occupation (ISTAT CP2011)"), max_length=20, blank=True)
+    occupation_esco_uri = models.URLField(_("occupation (ESCO)"), max_length=200, blank=True)
     sector = models.ForeignKey(
         SectorSection, on_delete=models.PROTECT, verbose_name=_("sector"), related_name="+"
     )
-    place = models.CharField(_("place of work"), max_length=120)
-    expires_on = models.DateField(_("expires on"))
+    sector_ateco = models.CharField(_("ATECO code"), max_length=8, blank=True)
+    sector_nace = models.CharField(_("NACE code"), max_length=5, blank=True)
+    place = models.CharField(_("place of work"), max_length=120, blank=True)
+    comune_istat = models.CharField(_("ISTAT comune code"), max_length=6, blank=True)
+    comune_belfiore = models.CharField(_("cadastral (Belfiore) code"), max_length=4, blank=True)
+    nuts3 = models.CharField(_("NUTS 3 region"), max_length=5, blank=True)
+    contract_type = models.CharField(
+        _("contract type"), max_length=16, choices=ContractType.choices, blank=True
+    )
+    working_time = models.CharField(
+        _("working time"), max_length=4, choices=WorkingTime.choices, blank=True
+    )
+    education_eqf = models.PositiveSmallIntegerField(
+        _("education (EQF level)"), null=True, blank=True
+    )
+    # [{"iso639_1": "en", "read": "B1", "write": "A2", "speak": "B1"}]: CEFR per skill.
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    # EU driving-licence categories (Directive 2006/126/EC), e.g. ["B", "CE"].
+    licences = models.JSONField(_("driving licences"), default=list, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    cpi_code = models.CharField(_("CPI office"), max_length=20, blank=True)
     source = models.CharField(
         _("source"), max_length=16, choices=Source.choices, default=Source.MANUAL
     )
     source_ref = models.CharField(_("reference at the source"), max_length=120, blank=True)
+    source_version = models.BigIntegerField(_("version at the source"), null=True, blank=True)
+    source_updated_at = models.DateTimeField(_("changed at the source"), null=True, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    # As the source sent it; dates and times are written by DjangoJSONEncoder.
+    raw_payload = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    # Other identifiers of the same vacancy, e.g. {"clic_codiceofferta": "…"}.
+    external_ids = models.JSONField(default=dict, blank=True)
+    # The classification version behind each code, e.g. {"sector_ateco": "ATECO 2007"}: the same
+    # code can mean different things in two versions.
+    code_versions = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("vacancy")
@@ -111,9 +180,95 @@ class Vacancy(BaseModel):
                 name="vacancy_unique_source_ref",
             ),
             models.CheckConstraint(
-                condition=Q(occupation_isco__regex=r"^[0-9]{4}$"), name="vacancy_isco_four_digits"
+                condition=Q(occupation_isco="") | Q(occupation_isco__regex=r"^[0-9]{4}$"),
+                name="vacancy_isco_four_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(education_eqf__isnull=True) | Q(education_eqf__range=(1, 8)),
+                name="vacancy_eqf_level",
             ),
         ]
+        indexes = [models.Index(fields=["status", "expires_on"])]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shown_employer_name(self) -> str:
+        if not self.employer_visible:
+            return ""
+        return self.employer.legal_name if self.employer else self.employer_name
+
+
+class SyncCursor(models.Model):
+    """How far a source has been read; moved in the same transaction as the rows it covers."""
+
+    source = models.CharField(max_length=16, choices=Vacancy.Source.choices, unique=True)
+    watermark_at = models.DateTimeField(null=True)
+    watermark_ref = models.CharField(max_length=120, blank=True)
+    deleted_watermark_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.source} @ {self.watermark_at}"
+
+
+class SyncRun(models.Model):
+    """One import run: what it did, how far it got, and why it stopped if it failed."""
+
+    class Mode(models.TextChoices):
+        INCREMENTAL = "incremental", _("Incremental")
+        FULL = "full", _("Full reconciliation")
+        FILE = "file", _("File")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    source = models.CharField(_("source"), max_length=16, choices=Vacancy.Source.choices)
+    mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    started_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    watermark_from = models.DateTimeField(_("read from"), null=True, blank=True)
+    watermark_to = models.DateTimeField(_("read up to"), null=True, blank=True)
+    read = models.PositiveIntegerField(_("records read"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    closed = models.PositiveIntegerField(_("closed"), default=0)
+    expired = models.PositiveIntegerField(_("expired"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("vacancy sync run")
+        verbose_name_plural = _("vacancy sync runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.mode} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration(self) -> timedelta | None:
+        return None if self.finished_at is None else self.finished_at - self.started_at
+
+
+class SyncRejection(models.Model):
+    """A record a run refused, with the reason, so the source can fix it."""
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="rejections")
+    source_ref = models.CharField(_("reference at the source"), max_length=120, blank=True)
+    reason = models.CharField(_("reason"), max_length=40)
+    message = models.TextField(_("message"))
+    payload = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("rejected record")
+        verbose_name_plural = _("rejected records")
+        ordering = ["run", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.source_ref}: {self.reason}"

@@ -2,11 +2,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.permissions import Perm, require
-from employers.models import Employer, SectorSection
+from employers.models import Employer, SectorSection, Vacancy
 from fairplatform.audit import audit_record
 from fairplatform.errors import unique_or
 from fairplatform.images import process_image
@@ -63,3 +64,14 @@ def _attach_logo(employer: Employer, upload: UploadedFile) -> None:
     except ValidationError as exc:
         raise ValidationError({"logo": exc.messages}) from exc
     employer.logo.save(f"{employer.vat_number}.png", picture.content, save=False)
+
+
+def vacancies_expire(*, source: str | None = None) -> int:
+    """Expiry is local: past its last day (Europe/Rome) a vacancy expires, whatever the source says."""
+    now = timezone.now()
+    expiring = Vacancy.objects.filter(
+        status=Vacancy.Status.PUBLISHED, expires_on__lt=timezone.localdate(now)
+    )
+    if source is not None:
+        expiring = expiring.filter(source=source)
+    return expiring.update(status=Vacancy.Status.EXPIRED, closed_at=now, updated_at=now)

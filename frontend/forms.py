@@ -251,3 +251,14 @@ def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+class VacancyFileForm(StyledForm):
+    source = forms.ChoiceField(
+        label=_("Format"),
+        choices=[
+            (Vacancy.Source.CLICLAVORO, _("ClicLavoro vacancy XML")),
+            (Vacancy.Source.EURES, _("EURES HR-Open PositionOpening XML")),
+        ],
+    )
+    file = forms.FileField(label=_("File"))

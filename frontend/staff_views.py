@@ -20,6 +20,8 @@ from accounts.models import Membership, Organisation, User
 from accounts.permissions import Perm, can, require
 from accounts.services import staff_account_create
 from employers import services as employer_services
+from employers.selectors import access_sync_run, sync_runs_recent
+from employers.vacancy_sync import vacancies_import_file
 from fairplatform.errors import DomainError, NotFound
 from frontend import queue_ui
 from frontend.forms import (
@@ -28,6 +30,7 @@ from frontend.forms import (
     EmployerForm,
     FairForm,
     InterviewStartForm,
+    VacancyFileForm,
     apply_validation_error,
 )
 from rooms import services as room_services
@@ -92,6 +95,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "booths": booths_editable_by(user=user),
             "can_create_fairs": bool(_organiser_orgs(user)),
             "can_create_employers": can(user, Perm.EMPLOYER_CREATE),
+            "can_import_vacancies": can(user, Perm.VACANCY_IMPORT),
             "memberships": user.memberships.select_related("organisation"),
             "can_start_interviews": _can_start_some_interview(user),
             "interviews": interviews_of(user=user),
@@ -370,3 +374,31 @@ def _roles_for(organisation: Organisation) -> set[str]:
 
 def _form_page(form: object, title: str, *, multipart: bool = False) -> dict[str, object]:
     return {"form": form, "title": title, "multipart": multipart}
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def vacancy_imports(request: HttpRequest) -> HttpResponse:
+    """Every import run (CPI database and files) and the form to import a file."""
+    user = _user(request)
+    runs = sync_runs_recent(actor=user)
+    form = VacancyFileForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        run = vacancies_import_file(
+            actor=user,
+            source=form.cleaned_data["source"],
+            content=form.cleaned_data["file"].read(),
+        )
+        return redirect("staff:vacancy_import", run.pk)
+    status = 400 if form.is_bound else 200
+    page = {"runs": runs, "form": form}
+    return render(request, "frontend/staff/vacancy_imports.html", page, status=status)
+
+
+@staff_only
+def vacancy_import(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = access_sync_run(actor=_user(request), run_id=run_id)
+    rejections = run.rejections.all()
+    return render(
+        request, "frontend/staff/vacancy_import.html", {"run": run, "rejections": rejections}
+    )

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("fairs/<int:fair_id>/", views.fair_detail, name="fair"),
     path("booths/<int:booth_id>/", views.booth_detail, name="booth"),
+    path("vacancies/<int:vacancy_id>/", views.vacancy_detail, name="vacancy"),
     path("interviews/<int:session_id>/", views.interview_room, name="interview"),
     path("protocol.json", views.protocol, name="protocol"),
 ]

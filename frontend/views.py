@@ -6,6 +6,8 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from accounts.permissions import Perm, can
+from employers.jsonld import job_posting_script
+from employers.selectors import access_open_vacancy
 from frontend import queue_ui
 from rooms.models import Fair
 from rooms.queue_feed import booth_is_open
@@ -59,6 +61,19 @@ def booth_detail(request: HttpRequest, booth_id: int) -> HttpResponse:
             "queue_open": booth_is_open(booth, timezone.now()),
             "is_booth_staff": can(request.user, Perm.BOOTH_EDIT, booth),
             "queue_strings": queue_ui.CANDIDATE,
+        },
+    )
+
+
+@require_GET
+def vacancy_detail(request: HttpRequest, vacancy_id: int) -> HttpResponse:
+    vacancy = access_open_vacancy(vacancy_id=vacancy_id)
+    return render(
+        request,
+        "frontend/vacancy.html",
+        {
+            "vacancy": vacancy,
+            "job_posting": job_posting_script(vacancy, url=request.build_absolute_uri()),
         },
     )
 

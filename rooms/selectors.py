@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Membership, User
 from accounts.permissions import Actor, Perm, can
 from employers.models import Vacancy
+from employers.selectors import open_vacancy_filter, vacancies_open
 from fairplatform.errors import NotFound
 from rooms.models import Booth, Fair, InterviewSession
 
@@ -38,10 +39,9 @@ def access_fair(*, actor: Actor, fair_id: int) -> Fair:
 
 
 def fair_booths(*, fair: Fair) -> QuerySet[Booth]:
-    open_vacancies = Vacancy.objects.filter(expires_on__gte=timezone.localdate())
     return (
         fair.booths.select_related("employer", "employer__sector")
-        .prefetch_related(Prefetch("vacancies", queryset=open_vacancies))
+        .prefetch_related(Prefetch("vacancies", queryset=vacancies_open()))
         .order_by("employer__legal_name")
     )
 
@@ -58,7 +58,7 @@ def access_booth(*, actor: Actor, booth_id: int) -> Booth:
 
 
 def booth_open_vacancies(*, booth: Booth) -> QuerySet[Vacancy]:
-    return booth.vacancies.filter(expires_on__gte=timezone.localdate()).select_related("sector")
+    return booth.vacancies.filter(open_vacancy_filter()).select_related("sector")
 
 
 def access_interview(*, actor: Actor, session_id: int) -> InterviewSession:

@@ -5,6 +5,7 @@ from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from fairplatform.settings.env import env_bool, env_int, env_list, env_str
@@ -85,6 +86,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# The CPI vacancy database (standards.md §1.8): read-only, never migrated (db_routers.py).
+CPI_DATABASE_URL = env_str("CPI_DATABASE_URL", "")
+if CPI_DATABASE_URL:
+    DATABASES["cpi"] = dj_database_url.parse(CPI_DATABASE_URL)
+    DATABASES["cpi"]["OPTIONS"] = {
+        "options": "-c default_transaction_read_only=on",
+        "connect_timeout": env_int("CPI_DATABASE_CONNECT_TIMEOUT", 10),
+    }
+DATABASE_ROUTERS = ["fairplatform.db_routers.CpiReadOnlyRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -179,10 +189,36 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 FAIR_STATUS_INTERVAL_SECONDS = env_int("FAIR_STATUS_INTERVAL_SECONDS", 30)
+# Vacancy import from the CPI database: how often, how many rows per transaction, how far before
+# the last watermark each run re-reads (clock skew, long transactions at the source), and the
+# hour (Europe/Rome) of the nightly full reconciliation.
+VACANCY_SYNC_INTERVAL_SECONDS = env_int("VACANCY_SYNC_INTERVAL_SECONDS", 900)
+VACANCY_SYNC_BATCH_SIZE = env_int("VACANCY_SYNC_BATCH_SIZE", 1000)
+VACANCY_SYNC_OVERLAP_SECONDS = env_int("VACANCY_SYNC_OVERLAP_SECONDS", 900)
+VACANCY_RECONCILE_HOUR = env_int("VACANCY_RECONCILE_HOUR", 2)
+# A folder watched for vacancy files: <dir>/cliclavoro/*.xml and <dir>/eures/*.xml are imported
+# and moved to <dir>/done/ or <dir>/failed/. Empty: no folder is watched.
+VACANCY_DROP_DIR = env_str("VACANCY_DROP_DIR", "")
 CELERY_BEAT_SCHEDULE = {
     "fairs-advance-status": {
         "task": "rooms.tasks.fairs_advance_status",
         "schedule": float(FAIR_STATUS_INTERVAL_SECONDS),
+    },
+    "vacancies-sync-cpi": {
+        "task": "employers.tasks.vacancies_sync",
+        "schedule": float(VACANCY_SYNC_INTERVAL_SECONDS),
+        "kwargs": {"source": "cpi"},
+    },
+    # Catches rows committed late at the source and vacancies deleted there without a trace.
+    "vacancies-reconcile-cpi": {
+        "task": "employers.tasks.vacancies_sync",
+        "schedule": crontab(hour=VACANCY_RECONCILE_HOUR, minute=0),
+        "kwargs": {"source": "cpi", "full": True},
+    },
+    "vacancies-expire": {"task": "employers.tasks.vacancies_expire", "schedule": 3600.0},
+    "vacancies-import-dropped": {
+        "task": "employers.tasks.vacancies_import_dropped",
+        "schedule": 60.0,
     },
     # A called candidate has a grace window (60 s by default) to answer; misses are settled here.
     "queues-expire-calls": {"task": "rooms.tasks.queues_expire_calls", "schedule": 10.0},

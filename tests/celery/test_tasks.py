@@ -1,3 +1,4 @@
+import json
 import time
 from datetime import timedelta
 
@@ -7,6 +8,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
+from employers.tasks import vacancies_sync
 from fairplatform.celery import app
 from rooms.models import Fair
 from rooms.tasks import fairs_advance_status
@@ -61,3 +63,22 @@ def test_healthz_says_503_when_no_worker_answers():
     assert response.status_code == 503
     assert body["celery"]["ok"] is False
     assert body["database"]["ok"] is True
+
+
+def test_beat_schedules_the_vacancy_sync_from_settings(settings):
+    DatabaseScheduler(app=app).setup_schedule()
+    sync = PeriodicTask.objects.get(name="vacancies-sync-cpi")
+    assert sync.task == "employers.tasks.vacancies_sync"
+    assert sync.interval.every == settings.VACANCY_SYNC_INTERVAL_SECONDS
+    assert json.loads(sync.kwargs) == {"source": "cpi"}
+    nightly = PeriodicTask.objects.get(name="vacancies-reconcile-cpi")
+    assert json.loads(nightly.kwargs) == {"source": "cpi", "full": True}
+    assert nightly.crontab.hour == str(settings.VACANCY_RECONCILE_HOUR)
+    assert {sync.task, "employers.tasks.vacancies_expire"} <= set(app.tasks)
+
+
+def test_the_scheduled_sync_is_a_no_op_without_a_cpi_database(monkeypatch):
+    from django.conf import settings
+
+    monkeypatch.delitem(settings.DATABASES, "cpi", raising=False)
+    assert vacancies_sync() is None

@@ -1,0 +1,176 @@
+"""The CPI vacancy database, read through the export view contract (standards.md §1.8)."""
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+from django.db.backends.utils import CursorWrapper
+
+from employers.connectors.base import Batch, Item, Position
+from employers.models import Vacancy
+from employers.vacancy_records import RawVacancy, SectorIndex, Tombstone, normalise
+from fairplatform.db_routers import CPI_ALIAS
+from fairplatform.errors import DomainError
+
+COLUMNS = [
+    "source_ref", "row_version", "updated_at", "status", "published_at", "expires_at",
+    "title", "description", "positions_count", "employer_tax_code", "employer_name",
+    "employer_visible", "comune_istat", "comune_belfiore", "ateco_code", "ateco_version",
+    "cp2011_code", "isco08_code", "esco_uri", "contract_code", "working_time_code",
+    "education_code", "languages", "licences", "cpi_code", "clic_codiceofferta",
+]  # fmt: skip
+JSON_COLUMNS = ("languages", "licences")
+STATUSES = {"PUBLISHED": Vacancy.Status.PUBLISHED, "CLOSED": Vacancy.Status.CLOSED}
+TOMBSTONE = "WITHDRAWN"
+BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
+_CHANGES = f"""
+    SELECT {", ".join(COLUMNS)} FROM export_fair.vacancies
+    WHERE (updated_at, source_ref) > (%s, %s)
+    ORDER BY updated_at, source_ref, row_version
+    LIMIT %s
+"""  # noqa: S608 - fixed column names, values are parameters
+_DELETIONS = """
+    SELECT source_ref, deleted_at FROM export_fair.vacancy_deleted
+    WHERE (deleted_at, source_ref) > (%s, %s) ORDER BY deleted_at, source_ref LIMIT %s
+"""
+
+
+class CpiNotConfigured(DomainError):
+    pass
+
+
+class Decoders:
+    """The export's decode tables, read once per run: source code → canonical value."""
+
+    def __init__(self, cursor: CursorWrapper) -> None:
+        self.contract = _table(cursor, "SELECT code, canonical FROM export_fair.decode_contract")
+        self.working_time = _table(
+            cursor, "SELECT code, canonical FROM export_fair.decode_working_time"
+        )
+        self.education = _table(cursor, "SELECT code, eqf_level FROM export_fair.decode_education")
+
+
+class CpiConnector:
+    source = Vacancy.Source.CPI
+    incremental = True
+
+    def __init__(self, *, batch_size: int | None = None) -> None:
+        if CPI_ALIAS not in settings.DATABASES:
+            raise CpiNotConfigured(
+                "vacancies.cpi_not_configured", "CPI_DATABASE_URL is not set: no CPI database."
+            )
+        self.batch_size = batch_size or settings.VACANCY_SYNC_BATCH_SIZE
+        self.connection = connections[CPI_ALIAS]
+        self._decoders: Decoders | None = None
+        self._sectors: SectorIndex | None = None
+
+    def changes(self, start: Position | None) -> Iterator[Batch]:
+        position = start or Position(BEGINNING, "")
+        while True:
+            with self.connection.cursor() as cursor:
+                cursor.execute(_CHANGES, [position.at, position.ref, self.batch_size])
+                rows = [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+            if not rows:
+                return
+            position = Position(rows[-1]["updated_at"], rows[-1]["source_ref"])
+            yield Batch([self._item(row) for row in rows], position)
+            if len(rows) < self.batch_size:
+                return
+
+    def deletions(self, since: datetime | None) -> Iterator[Batch]:
+        at, ref = since or BEGINNING, ""
+        while True:
+            with self.connection.cursor() as cursor:
+                cursor.execute(_DELETIONS, [at, ref, self.batch_size])
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            ref, at = rows[-1]
+            yield Batch([Tombstone(row[0], None) for row in rows], None, deletions_up_to=at)
+            if len(rows) < self.batch_size:
+                return
+
+    def active_refs(self) -> Iterable[str]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT source_ref FROM export_fair.vacancies WHERE status = 'PUBLISHED'"
+            )
+            while rows := cursor.fetchmany(10_000):
+                yield from (row[0] for row in rows)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def _item(self, row: dict[str, Any]) -> Item:
+        if self._decoders is None:
+            with self.connection.cursor() as cursor:
+                self._decoders = Decoders(cursor)
+            self._sectors = SectorIndex()
+        assert self._sectors is not None  # noqa: S101 - set together with the decoders
+        if row["status"] == TOMBSTONE and row["source_ref"] and row["row_version"] is not None:
+            return Tombstone(row["source_ref"], row["row_version"])
+        return normalise(self._raw(row, self._decoders), self._sectors)
+
+    def _raw(self, row: dict[str, Any], decoders: Decoders) -> RawVacancy:
+        raw = RawVacancy(
+            source_ref=row["source_ref"] or "",
+            version=row["row_version"],
+            updated_at=row["updated_at"],
+            status=STATUSES.get(row["status"], row["status"] or ""),
+            raw=_as_sent(row),
+            title=row["title"] or "",
+            description=row["description"] or "",
+            positions=row["positions_count"],
+            employer_name=row["employer_name"] or "",
+            employer_tax_code=row["employer_tax_code"] or "",
+            employer_visible=row["employer_visible"] is not False,
+            comune_istat=row["comune_istat"] or "",
+            comune_belfiore=row["comune_belfiore"] or "",
+            ateco_code=row["ateco_code"] or "",
+            ateco_version=row["ateco_version"] or "",
+            cp2011_code=row["cp2011_code"] or "",
+            isco08_code=row["isco08_code"] or "",
+            esco_uri=row["esco_uri"] or "",
+            languages=_json_list(row["languages"]),
+            licences=_json_list(row["licences"]),
+            published_at=row["published_at"],
+            expires_on=row["expires_at"],
+            cpi_code=row["cpi_code"] or "",
+        )
+        if row["clic_codiceofferta"]:
+            raw.external_ids["clic_codiceofferta"] = row["clic_codiceofferta"]
+        raw.contract_type = _decode(raw, decoders.contract, row["contract_code"], "contract")
+        raw.working_time = _decode(
+            raw, decoders.working_time, row["working_time_code"], "working_time"
+        )
+        if row["education_code"] is not None:
+            level = _decode(raw, decoders.education, row["education_code"], "education")
+            raw.education_eqf = None if level in (None, "") else int(level)
+        return raw
+
+
+def _decode(raw: RawVacancy, table: dict[str, Any], code: str | None, what: str) -> Any:
+    if code is None:
+        return ""
+    if code not in table:
+        raw.decode_problems.append((f"unknown_{what}", f"Unknown {what} code {code!r}."))
+        return ""
+    return table[code]
+
+
+def _table(cursor: CursorWrapper, sql: str) -> dict[str, Any]:
+    cursor.execute(sql)
+    return dict(cursor.fetchall())
+
+
+def _json_list(value: Any) -> list[Any]:
+    # Django's psycopg backend hands jsonb over as text, for JSONField to decode.
+    decoded = json.loads(value) if isinstance(value, str) else value
+    return decoded if isinstance(decoded, list) else []
+
+
+def _as_sent(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, **{column: _json_list(row[column]) for column in JSON_COLUMNS}}

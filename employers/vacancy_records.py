@@ -1,0 +1,276 @@
+"""Canonical vacancy records: what every connector hands to the sync, validated and hashed.
+
+A connector maps its format's fields to a `RawVacancy` (codes still as the source wrote them);
+`normalise` checks every code and returns either a `VacancyRecord` ready to store or a
+`Rejection` listing every reason, so one bad record never stops a batch.
+"""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.utils.html import strip_tags
+
+from employers.models import SectorSection, Vacancy
+
+CEFR_LEVELS = frozenset({"A1", "A2", "B1", "B2", "C1", "C2"})
+# Directive 2006/126/EC categories (EURES CL14).
+EU_LICENCES = frozenset(
+    "AM A1 A2 A B1 B BE C1 C1E C CE D1 D1E D DE".split()  # noqa: SIM905 - reads as the list
+)
+ATECO_CLASSIFICATIONS = {
+    "2007": SectorSection.Classification.NACE_REV2_ATECO_2007,
+    "2025": SectorSection.Classification.NACE_REV2_1_ATECO_2025,
+}
+NACE_VERSION = {"2007": "NACE Rev. 2", "2025": "NACE Rev. 2.1"}
+ATECO_CODE = re.compile(r"^(\d{2})\.\d{2}(\.\d{1,2})?$")
+CP2011_CODE = re.compile(r"^\d(\.\d{1,2}){0,5}$")
+ISCO08_CODE = re.compile(r"^\d{4}$")
+ISTAT_COMUNE = re.compile(r"^\d{6}$")
+BELFIORE = re.compile(r"^[A-Z]\d{3}$")
+NUTS3 = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}$")
+ISO_639_1 = re.compile(r"^[a-z]{2}$")
+ESCO_OCCUPATION = "http://data.europa.eu/esco/occupation/"
+# Django builds `.values` afresh on every access; these run once per record.
+STATUSES = frozenset({Vacancy.Status.PUBLISHED.value, Vacancy.Status.CLOSED.value})
+CONTRACT_TYPES = frozenset(Vacancy.ContractType.values)
+WORKING_TIMES = frozenset(Vacancy.WorkingTime.values)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    source_ref: str
+    reason: str
+    message: str
+    payload: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """The source withdrew or deleted the vacancy; `version` is None for hard deletes."""
+
+    source_ref: str
+    version: int | None
+
+
+@dataclass(frozen=True)
+class VacancyRecord:
+    source_ref: str
+    version: int
+    updated_at: datetime | None
+    fields: dict[str, Any]
+    raw: dict[str, Any]
+    content_hash: str
+
+
+@dataclass
+class RawVacancy:
+    """One source record with its codes as given; connectors fill what their format has."""
+
+    source_ref: str
+    version: int | None
+    updated_at: datetime | None
+    status: str  # canonical: published | closed
+    raw: dict[str, Any]
+    title: str = ""
+    description: str = ""
+    positions: int | None = None
+    employer_name: str = ""
+    employer_tax_code: str = ""
+    employer_visible: bool = True
+    comune_istat: str = ""
+    comune_belfiore: str = ""
+    nuts3: str = ""
+    place: str = ""
+    ateco_code: str = ""
+    ateco_version: str = ""
+    cp2011_code: str = ""
+    isco08_code: str = ""
+    esco_uri: str = ""
+    contract_type: str = ""
+    working_time: str = ""
+    education_eqf: int | None = None
+    languages: list[dict[str, Any]] = field(default_factory=list)
+    licences: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    expires_on: date | None = None
+    cpi_code: str = ""
+    external_ids: dict[str, str] = field(default_factory=dict)
+    # (reason, message) found while decoding the source's own code tables.
+    decode_problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+class SectorIndex:
+    """ATECO division → section, per classification version; loaded once per run."""
+
+    def __init__(self) -> None:
+        self._sections: dict[str, list[SectorSection]] = {}
+        for section in SectorSection.objects.all():
+            self._sections.setdefault(section.classification, []).append(section)
+
+    def section(self, classification: str, division: int) -> SectorSection | None:
+        for section in self._sections.get(classification, []):
+            if section.division_from <= division <= section.division_to:
+                return section
+        return None
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, reason: str, message: str) -> None:
+        self.items.append((reason, message))
+
+
+def normalise(raw: RawVacancy, sectors: SectorIndex) -> VacancyRecord | Rejection:
+    problems = _Problems()
+    problems.items.extend(raw.decode_problems)
+    source_ref = raw.source_ref.strip()
+    title = " ".join(raw.title.split())
+    _check_record(raw, source_ref, title, problems)
+    sector = _sector(raw, sectors, problems)
+    _check_codes(raw, problems)
+    languages = _languages(raw.languages, problems)
+    licences = sorted(set(raw.licences))
+    if unknown := [code for code in licences if code not in EU_LICENCES]:
+        problems.add("bad_licence", f"Unknown driving-licence categories {unknown}.")
+    if problems.items or sector is None or raw.version is None:
+        reason = problems.items[0][0] if problems.items else "invalid"
+        message = " ".join(message for _, message in problems.items)
+        return Rejection(source_ref, reason, message, raw.raw)
+
+    fields: dict[str, Any] = {
+        "status": raw.status,
+        "title": title,
+        "description": strip_tags(raw.description).strip(),
+        "positions": raw.positions,
+        "employer_name": raw.employer_name.strip(),
+        "employer_tax_code": raw.employer_tax_code.strip().upper(),
+        "employer_visible": raw.employer_visible,
+        "place": raw.place.strip(),
+        "comune_istat": raw.comune_istat,
+        "comune_belfiore": raw.comune_belfiore,
+        "nuts3": raw.nuts3,
+        "sector_id": sector.pk,
+        "sector_ateco": raw.ateco_code,
+        "sector_nace": raw.ateco_code[:5],
+        "occupation_cp2011": raw.cp2011_code,
+        "occupation_isco": raw.isco08_code,
+        "occupation_esco_uri": raw.esco_uri,
+        "contract_type": raw.contract_type,
+        "working_time": raw.working_time,
+        "education_eqf": raw.education_eqf,
+        "languages": languages,
+        "licences": licences,
+        "published_at": raw.published_at,
+        "expires_on": raw.expires_on,
+        "cpi_code": raw.cpi_code,
+        "external_ids": raw.external_ids,
+        "code_versions": _code_versions(raw),
+    }
+    return VacancyRecord(
+        source_ref=source_ref,
+        version=raw.version,
+        updated_at=raw.updated_at,
+        fields=fields,
+        raw=raw.raw,
+        content_hash=content_hash(fields),
+    )
+
+
+def content_hash(fields: dict[str, Any]) -> str:
+    text = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check(
+    problems: _Problems, value: str, pattern: re.Pattern[str], reason: str, what: str
+) -> None:
+    if value and not pattern.match(value):
+        problems.add(reason, f"Malformed {what} {value!r}.")
+
+
+def _check_record(raw: RawVacancy, source_ref: str, title: str, problems: _Problems) -> None:
+    if not source_ref:
+        problems.add("missing_ref", "No reference at the source.")
+    if raw.version is None:
+        problems.add("missing_version", "No row version.")
+    if raw.status not in STATUSES:
+        problems.add("unknown_status", f"Unknown status {raw.status!r}.")
+    if not title:
+        problems.add("missing_title", "No title.")
+    elif len(title) > 200:
+        problems.add("title_too_long", "The title is longer than 200 characters.")
+    if raw.positions is None or raw.positions < 1:
+        problems.add("no_positions", f"Positions must be at least 1, not {raw.positions}.")
+    if raw.published_at is None:
+        problems.add("missing_publication", "No publication date.")
+    elif raw.expires_on is not None and raw.expires_on < raw.published_at.date():
+        problems.add(
+            "expiry_before_publication",
+            f"Expires on {raw.expires_on} before its publication on {raw.published_at.date()}.",
+        )
+
+
+def _check_codes(raw: RawVacancy, problems: _Problems) -> None:
+    _check(problems, raw.comune_istat, ISTAT_COMUNE, "bad_comune", "ISTAT comune code")
+    _check(problems, raw.comune_belfiore, BELFIORE, "bad_comune", "cadastral code")
+    _check(problems, raw.nuts3, NUTS3, "bad_nuts3", "NUTS 3 code")
+    _check(problems, raw.cp2011_code, CP2011_CODE, "bad_occupation", "CP2011 code")
+    _check(problems, raw.isco08_code, ISCO08_CODE, "bad_occupation", "ISCO-08 code")
+    if raw.esco_uri and not raw.esco_uri.startswith(ESCO_OCCUPATION):
+        problems.add("bad_occupation", f"Not an ESCO occupation URI: {raw.esco_uri!r}.")
+    if not (raw.cp2011_code or raw.isco08_code or raw.esco_uri):
+        problems.add("missing_occupation", "No occupation code.")
+    if raw.contract_type and raw.contract_type not in CONTRACT_TYPES:
+        problems.add("unknown_contract", f"Unknown contract type {raw.contract_type!r}.")
+    if raw.working_time and raw.working_time not in WORKING_TIMES:
+        problems.add("unknown_working_time", f"Unknown working time {raw.working_time!r}.")
+    if raw.education_eqf is not None and not 1 <= raw.education_eqf <= 8:
+        problems.add("unknown_education", f"EQF level {raw.education_eqf} is not 1–8.")
+
+
+def _sector(raw: RawVacancy, sectors: SectorIndex, problems: _Problems) -> SectorSection | None:
+    classification = ATECO_CLASSIFICATIONS.get(raw.ateco_version)
+    if classification is None:
+        problems.add(
+            "unknown_classification_version", f"Unknown ATECO version {raw.ateco_version!r}."
+        )
+        return None
+    match = ATECO_CODE.match(raw.ateco_code)
+    section = sectors.section(classification, int(match.group(1))) if match else None
+    if section is None:
+        problems.add("unknown_ateco", f"Unknown ATECO {raw.ateco_version} code {raw.ateco_code!r}.")
+    return section
+
+
+def _languages(items: list[dict[str, Any]], problems: _Problems) -> list[dict[str, Any]]:
+    languages = []
+    for item in items:
+        if not isinstance(item, dict) or not ISO_639_1.match(str(item.get("iso639_1", ""))):
+            problems.add("bad_language", f"Not an ISO 639-1 language: {item!r}.")
+            continue
+        levels = {skill: item.get(skill) for skill in ("read", "write", "speak")}
+        if any(level is not None and level not in CEFR_LEVELS for level in levels.values()):
+            problems.add("bad_language", f"Not a CEFR level: {item!r}.")
+            continue
+        languages.append({"iso639_1": item["iso639_1"], **levels})
+    return sorted(languages, key=lambda language: language["iso639_1"])
+
+
+def _code_versions(raw: RawVacancy) -> dict[str, str]:
+    versions = {
+        "sector_ateco": f"ATECO {raw.ateco_version}",
+        "sector_nace": NACE_VERSION[raw.ateco_version],
+        "occupation_cp2011": "CP2011" if raw.cp2011_code else "",
+        "occupation_isco": "ISCO-08" if raw.isco08_code else "",
+        "occupation_esco_uri": "ESCO" if raw.esco_uri else "",
+        "education_eqf": "EQF 2017" if raw.education_eqf is not None else "",
+        "comune_istat": "ISTAT comuni" if raw.comune_istat else "",
+        "nuts3": "NUTS 2021" if raw.nuts3 else "",
+    }
+    return {key: value for key, value in versions.items() if value}

@@ -1,0 +1,73 @@
+import json
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from employers.models import Vacancy
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def job_posting(html: str) -> Any:
+    scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert len(scripts) == 1
+    return json.loads(scripts[0])
+
+
+def test_an_open_vacancy_page_carries_its_job_posting():
+    vacancy = factories.vacancy(factories.employer("Partenope Digitale S.r.l."))
+    Vacancy.objects.filter(pk=vacancy.pk).update(
+        description="Backend Django </script><script>alert(1)</script>",
+        working_time=Vacancy.WorkingTime.FULL,
+        contract_type=Vacancy.ContractType.FIXED_TERM,
+        education_eqf=6,
+        languages=[{"iso639_1": "en", "read": "B2", "write": "B1", "speak": "B1"}],
+    )
+
+    response = Client().get(f"/vacancies/{vacancy.pk}/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<script>alert(1)" not in html
+    posting = job_posting(html)
+    assert posting["@type"] == "JobPosting"
+    assert posting["title"] == "Sviluppatore Python"
+    assert posting["description"].endswith("</script><script>alert(1)</script>")
+    assert posting["hiringOrganization"]["name"] == "Partenope Digitale S.r.l."
+    assert posting["jobLocation"]["address"]["addressLocality"] == "Napoli"
+    assert posting["employmentType"] == ["FULL_TIME", "TEMPORARY"]
+    assert posting["occupationalCategory"]["codeValue"] == "2512"
+    assert posting["educationRequirements"]["credentialCategory"] == "EQF level 6"
+    assert posting["validThrough"].startswith(str(vacancy.expires_on) + "T23:59:59")
+    assert posting["datePosted"] == timezone.localdate().isoformat()
+    assert posting["skills"] == "en B2"
+
+
+def test_an_anonymous_vacancy_names_the_cpi_not_the_employer():
+    vacancy = factories.vacancy(factories.employer("Segreta S.p.A."))
+    Vacancy.objects.filter(pk=vacancy.pk).update(employer_visible=False, cpi_code="NA-CPI-01")
+
+    response = Client().get(f"/vacancies/{vacancy.pk}/")
+
+    assert "Segreta" not in response.content.decode()
+    assert job_posting(response.content.decode())["hiringOrganization"]["name"] == "NA-CPI-01"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": Vacancy.Status.CLOSED},
+        {"status": Vacancy.Status.WITHDRAWN},
+        {"expires_on": timezone.localdate() - timedelta(days=1)},
+    ],
+)
+def test_a_vacancy_that_is_no_longer_open_has_no_page(change):
+    vacancy = factories.vacancy(factories.employer())
+    Vacancy.objects.filter(pk=vacancy.pk).update(**change)
+
+    assert Client().get(f"/vacancies/{vacancy.pk}/").status_code == 404

@@ -1,0 +1,387 @@
+"""The CPI connector against a real PostgreSQL stand-in with the §1.8 view contract."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connections, router
+
+from employers import vacancy_sync
+from employers.connectors.cpi import CpiConnector, CpiNotConfigured
+from employers.models import SectorSection, SyncCursor, SyncRun, Vacancy
+from employers.vacancy_sync import vacancies_sync
+from fairplatform.db_routers import CPI_ALIAS, ReadOnlyDatabaseError
+from tests import factories
+from tests.vacancies.conftest import CPI_DB, use_cpi_database
+from tests.vacancies.cpi_standin import at, row, today_plus
+
+pytestmark = CPI_DB
+
+BAD_ROWS: dict[str, tuple[dict[str, Any], str]] = {
+    "SIL:2026/900001": ({"ateco_code": "04.11.00"}, "unknown_ateco"),
+    "SIL:2026/900002": ({"title": "   "}, "missing_title"),
+    "SIL:2026/900003": ({"expires_at": today_plus(-30)}, "expiry_before_publication"),
+    "SIL:2026/900004": ({"positions_count": 0}, "no_positions"),
+    "SIL:2026/900005": ({"contract_code": "Z99"}, "unknown_contract"),
+    "SIL:2026/900006": ({"ateco_version": "2002"}, "unknown_classification_version"),
+    "SIL:2026/900007": ({"languages": [{"iso639_1": "en", "read": "D1"}]}, "bad_language"),
+}
+
+
+def sync(**options):
+    return vacancies_sync(
+        connector=CpiConnector(batch_size=options.pop("batch_size", 4)), **options
+    )
+
+
+def good_rows(count, *, start_minutes_ago=60.0):
+    return [
+        row(f"SIL:2026/{number:06d}", at(start_minutes_ago - number * 0.5))
+        for number in range(1, count + 1)
+    ]
+
+
+def bad_rows():
+    return [
+        row(ref, at(50 - index), **overrides)
+        for index, (ref, (overrides, _)) in enumerate(BAD_ROWS.items())
+    ]
+
+
+def state():
+    """What a run leaves behind, without the times of the run itself."""
+    return sorted(
+        Vacancy.objects.filter(source=Vacancy.Source.CPI).values_list(
+            "source_ref", "status", "source_version", "content_hash", "title", "positions"
+        )
+    )
+
+
+def test_first_sync_imports_good_rows_and_rejects_bad_ones_with_their_reason(cpi_standin):
+    cpi_standin.insert(*good_rows(10), *bad_rows())
+
+    run = sync()
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert (run.read, run.created, run.rejected) == (17, 10, 7)
+    reasons = dict(run.rejections.values_list("source_ref", "reason"))
+    assert reasons == {ref: reason for ref, (_, reason) in BAD_ROWS.items()}
+    vacancy = Vacancy.objects.get(source_ref="SIL:2026/000001")
+    assert vacancy.status == Vacancy.Status.PUBLISHED
+    assert vacancy.description == "Sviluppo di applicazioni web in Python."
+    assert vacancy.sector.code == "J"
+    assert vacancy.sector.classification == SectorSection.Classification.NACE_REV2_ATECO_2007
+    assert (vacancy.sector_ateco, vacancy.sector_nace) == ("62.01.00", "62.01")
+    assert vacancy.code_versions["sector_ateco"] == "ATECO 2007"
+    assert (vacancy.occupation_cp2011, vacancy.occupation_isco) == ("2.1.1.4.1", "2512")
+    assert (vacancy.contract_type, vacancy.working_time, vacancy.education_eqf) == (
+        "permanent",
+        "full",
+        6,
+    )
+    assert vacancy.languages == [{"iso639_1": "en", "read": "B2", "write": "B1", "speak": "B1"}]
+    assert vacancy.raw_payload is not None
+    assert vacancy.raw_payload["source_ref"] == "SIL:2026/000001"
+    cursor = SyncCursor.objects.get(source=Vacancy.Source.CPI)
+    assert cursor.watermark_at == run.watermark_to
+    with connections[CPI_ALIAS].cursor() as source:
+        source.execute("SELECT max(updated_at) FROM export_fair.vacancies")
+        latest = source.fetchone()
+    assert latest is not None
+    assert run.watermark_to == latest[0]
+
+
+def test_a_rerun_imports_nothing_twice(cpi_standin):
+    cpi_standin.insert(*good_rows(9), *bad_rows())
+    sync()
+    before = state()
+
+    again = sync(overlap=timedelta(hours=2))
+
+    assert (again.created, again.updated, again.closed) == (0, 0, 0)
+    assert (again.read, again.unchanged) == (16, 9)  # every row re-read: all no-ops
+    assert state() == before
+
+
+def test_updates_closures_tombstones_and_deletions_reach_the_platform(cpi_standin):
+    cpi_standin.insert(*good_rows(6))
+    sync()
+    cpi_standin.update("SIL:2026/000001", at(1), title="Sviluppatrice Python senior")
+    cpi_standin.update("SIL:2026/000002", at(1), status="CLOSED")
+    cpi_standin.update("SIL:2026/000003", at(1), status="WITHDRAWN")
+    cpi_standin.delete("SIL:2026/000004", at(1))
+
+    run = sync()
+
+    assert (run.updated, run.closed, run.created) == (4, 3, 0), run.error
+    statuses = dict(Vacancy.objects.values_list("source_ref", "status"))
+    assert statuses == {
+        "SIL:2026/000001": "published",
+        "SIL:2026/000002": "closed",
+        "SIL:2026/000003": "withdrawn",
+        "SIL:2026/000004": "withdrawn",
+        "SIL:2026/000005": "published",
+        "SIL:2026/000006": "published",
+    }
+    first = Vacancy.objects.get(source_ref="SIL:2026/000001")
+    assert (first.title, first.source_version) == ("Sviluppatrice Python senior", 2)
+    assert Vacancy.objects.get(source_ref="SIL:2026/000002").closed_at is not None
+
+
+def test_a_withdrawn_vacancy_published_again_comes_back(cpi_standin):
+    cpi_standin.insert(*good_rows(2))
+    sync()
+    cpi_standin.update("SIL:2026/000001", at(2), status="WITHDRAWN")
+    sync()
+    cpi_standin.update("SIL:2026/000001", at(1), status="PUBLISHED")
+
+    run = sync()
+
+    vacancy = Vacancy.objects.get(source_ref="SIL:2026/000001")
+    assert (vacancy.status, vacancy.closed_at, run.updated) == ("published", None, 1)
+
+
+def test_a_row_older_than_the_stored_version_changes_nothing(cpi_standin):
+    cpi_standin.insert(row("SIL:2026/000001", at(10), row_version=5, title="Versione 5"))
+    sync()
+    cpi_standin.execute(
+        "UPDATE export_fair.sil_richiesta SET row_version = 4, title = 'Versione 4', "
+        "updated_at = now()"
+    )
+
+    run = sync()
+
+    assert run.unchanged == 1
+    assert Vacancy.objects.get().title == "Versione 5"
+
+
+def test_duplicate_references_in_the_view_keep_the_newest_version(cpi_standin):
+    cpi_standin.insert(
+        row("SIL:2026/000001", at(10), row_version=1, title="Vecchia"),
+        row("SIL:2026/000001", at(10), row_version=2, title="Nuova"),
+    )
+
+    run = sync()
+
+    assert (run.created, run.rejected) == (1, 1)
+    assert run.rejections.get().reason == "duplicate_ref"
+    assert Vacancy.objects.get().title == "Nuova"
+
+
+def test_a_row_committed_late_is_read_within_the_overlap_window(cpi_standin):
+    cpi_standin.insert(*good_rows(3, start_minutes_ago=5))
+    sync()
+    # Committed now by a long transaction that started 8 minutes ago: behind the watermark.
+    cpi_standin.insert(row("SIL:2026/000100", at(8)))
+
+    run = sync()
+
+    assert run.created == 1
+    assert Vacancy.objects.filter(source_ref="SIL:2026/000100").exists()
+
+
+def test_a_row_later_than_the_overlap_waits_for_the_full_reconciliation(cpi_standin):
+    cpi_standin.insert(*good_rows(3, start_minutes_ago=5))
+    sync()
+    cpi_standin.insert(row("SIL:2026/000100", at(120)))
+    assert sync().created == 0
+
+    run = sync(full=True)
+
+    assert (run.mode, run.created, run.unchanged) == (SyncRun.Mode.FULL, 1, 3)
+
+
+def test_full_reconciliation_withdraws_vacancies_deleted_without_a_trace(cpi_standin):
+    cpi_standin.insert(*good_rows(4))
+    sync()
+    cpi_standin.delete("SIL:2026/000002", at(1), record=False)
+    assert sync().closed == 0
+
+    run = sync(full=True)
+
+    assert run.closed == 1
+    assert Vacancy.objects.get(source_ref="SIL:2026/000002").status == "withdrawn"
+    assert Vacancy.objects.filter(status="published").count() == 3
+
+
+def test_expiry_is_local(cpi_standin):
+    cpi_standin.insert(*good_rows(2))
+    sync()
+    Vacancy.objects.filter(source_ref="SIL:2026/000001").update(expires_on=today_plus(-1))
+
+    run = sync()
+
+    assert run.expired == 1
+    assert Vacancy.objects.get(source_ref="SIL:2026/000001").status == "expired"
+    assert sync().updated == 0  # the source still says PUBLISHED with the same content
+
+
+def test_imported_vacancies_join_the_employer_with_that_tax_code(cpi_standin):
+    employer = factories.employer()
+    cpi_standin.insert(row("SIL:2026/000001", at(5), employer_tax_code=employer.vat_number))
+    cpi_standin.insert(row("SIL:2026/000002", at(4)))
+
+    sync()
+
+    assert list(employer.vacancies.values_list("source_ref", flat=True)) == ["SIL:2026/000001"]
+    assert Vacancy.objects.get(source_ref="SIL:2026/000002").employer is None
+
+
+def test_a_dry_run_writes_nothing(cpi_standin):
+    cpi_standin.insert(*good_rows(5), *bad_rows())
+
+    run = sync(dry_run=True)
+
+    assert (run.created, run.rejected) == (5, 7)
+    assert not Vacancy.objects.exists()
+    assert not SyncRun.objects.exists()
+    assert SyncCursor.objects.get_or_create(source="cpi")[0].watermark_at is None
+
+
+class Crash(Exception):
+    pass
+
+
+def crash_after(batches, monkeypatch, action):
+    """Make the connector's change stream fail after `batches` batches have been handed out."""
+    original = CpiConnector.changes
+
+    def changes(self, start):
+        for number, batch in enumerate(original(self, start), start=1):
+            yield batch
+            if number == batches:
+                action()
+
+    monkeypatch.setattr(CpiConnector, "changes", changes)
+
+
+def realistic_history(cpi_standin):
+    cpi_standin.insert(*good_rows(30), *bad_rows())
+    cpi_standin.update("SIL:2026/000003", at(20), title="Aggiornata")
+    cpi_standin.update("SIL:2026/000007", at(19), status="WITHDRAWN")
+    cpi_standin.update("SIL:2026/000009", at(18), status="CLOSED")
+
+
+@pytest.mark.parametrize("failure", ["exception", "connection killed"])
+def test_a_crash_mid_sync_then_a_rerun_ends_as_one_clean_run(cpi_standin, monkeypatch, failure):
+    realistic_history(cpi_standin)
+    clean = sync()
+    assert clean.status == SyncRun.Status.SUCCEEDED
+    expected = state()
+    Vacancy.objects.all().delete()
+    SyncCursor.objects.all().delete()
+
+    def fail():
+        if failure == "exception":
+            raise Crash("injected after three batches")
+        assert cpi_standin.terminate_readers() >= 1
+
+    with monkeypatch.context() as patch:
+        crash_after(3, patch, fail)
+        crashed = sync()
+    assert crashed.status == SyncRun.Status.FAILED
+    assert crashed.created == 12  # three committed batches of four
+    assert 0 < Vacancy.objects.count() < len(expected)
+    cursor = SyncCursor.objects.get()
+    assert cursor.watermark_at == crashed.watermark_to
+
+    rerun = sync()
+
+    assert rerun.status == SyncRun.Status.SUCCEEDED, rerun.error
+    assert state() == expected
+    assert crashed.created + rerun.created == clean.created
+
+
+def test_a_batch_that_fails_while_writing_leaves_nothing_of_itself(cpi_standin, monkeypatch):
+    cpi_standin.insert(*good_rows(12))
+    original, calls = vacancy_sync._write, []
+
+    def write(created, updated):
+        calls.append(len(created))
+        original(created, updated)
+        if len(calls) == 2:
+            raise Crash("disk full")
+
+    monkeypatch.setattr(vacancy_sync, "_write", write)
+    run = sync()
+
+    assert (run.status, run.read, run.created) == (SyncRun.Status.FAILED, 4, 4)
+    assert Vacancy.objects.count() == 4
+    assert run.watermark_to == SyncCursor.objects.get().watermark_at
+    assert run.error == "Crash: disk full"
+
+
+def test_an_unreachable_cpi_database_fails_the_run_with_a_clear_error(cpi_standin):
+    use_cpi_database("postgresql://nobody@127.0.0.1:9/nowhere", connect_timeout=2)
+
+    run = sync()
+
+    assert run.status == SyncRun.Status.FAILED
+    assert run.error.startswith("OperationalError")
+    assert "127.0.0.1" in run.error
+    assert run.finished_at is not None
+    assert not Vacancy.objects.exists()
+    assert SyncCursor.objects.get().watermark_at is None
+
+
+def test_without_cpi_database_url_there_is_no_connector(monkeypatch):
+    monkeypatch.delitem(settings.DATABASES, CPI_ALIAS)
+    with pytest.raises(CpiNotConfigured):
+        CpiConnector()
+    with pytest.raises(CommandError, match="CPI_DATABASE_URL"):
+        call_command("sync_vacancies", "--source", "cpi")
+
+
+def test_the_command_syncs_and_reports(cpi_standin, capsys):
+    cpi_standin.insert(*good_rows(3), *bad_rows())
+
+    call_command("sync_vacancies", "--source", "cpi", "--dry-run")
+    assert "Dry run: cpi incremental succeeded: read 10, created 3" in capsys.readouterr().out
+    assert not Vacancy.objects.exists()
+
+    call_command("sync_vacancies", "--source", "cpi", "--full")
+    out = capsys.readouterr().out
+    assert "cpi full succeeded: read 10, created 3" in out
+    assert "rejected 7" in out
+    assert Vacancy.objects.count() == 3
+
+
+def test_the_cpi_database_refuses_writes_and_migrations(cpi_standin):
+    cpi_standin.insert(*good_rows(1))
+    sync()
+    vacancy = Vacancy.objects.get()
+
+    assert router.allow_migrate(CPI_ALIAS, "employers") is False
+    assert router.allow_migrate("default", "employers") is True
+    with pytest.raises(ReadOnlyDatabaseError):
+        Vacancy.objects.using(CPI_ALIAS).filter(pk=vacancy.pk).update(title="x")
+    with pytest.raises(ReadOnlyDatabaseError), connections[CPI_ALIAS].cursor() as cursor:
+        cursor.execute("DELETE FROM export_fair.sil_richiesta")
+    vacancy._state.db = CPI_ALIAS
+    with pytest.raises(ReadOnlyDatabaseError):
+        vacancy.save()
+    # Past the Django guard, the session itself is read-only.
+    with connections[CPI_ALIAS].cursor() as cursor:
+        cursor.execute("SHOW default_transaction_read_only")
+        assert cursor.fetchone() == ("on",)
+    with pytest.raises(ReadOnlyDatabaseError, match="django_migrations"):
+        call_command("migrate", database=CPI_ALIAS, verbosity=0)
+    with connections[CPI_ALIAS].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+        assert cursor.fetchone() == (0,)
+    assert list(CpiConnector().active_refs()) == ["SIL:2026/000001"]  # still readable
+
+
+def test_incremental_runs_start_from_the_watermark_minus_the_overlap(cpi_standin):
+    cpi_standin.insert(*good_rows(3, start_minutes_ago=30))
+    first = sync()
+
+    second = sync(overlap=timedelta(minutes=10))
+    third = sync(overlap=timedelta(0))
+
+    assert first.watermark_from is None
+    assert second.watermark_from == first.watermark_to - timedelta(minutes=10)
+    assert (second.read, second.unchanged) == (3, 3)
+    assert (third.watermark_from, third.read) == (first.watermark_to, 0)

@@ -1,0 +1,161 @@
+"""ClicLavoro and HR-Open files: golden files of what the import makes of the sample files."""
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from employers.connectors.files import XmlFileConnector
+from employers.models import SyncRun, Vacancy
+from employers.tasks import vacancies_import_dropped
+from employers.vacancy_sync import vacancies_sync
+from tests import factories
+from tests.vacancies.xml_samples import cliclavoro, hr_open
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+GOLDEN = Path(__file__).parent / "golden"
+# UPDATE_GOLDEN=1 rewrites the expected files from the current output (then read the diff).
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+FIELDS = [
+    "source", "source_ref", "source_version", "status", "title", "description", "positions",
+    "employer_name", "employer_tax_code", "employer_visible", "place", "comune_belfiore",
+    "nuts3", "sector_ateco", "sector_nace", "occupation_cp2011", "occupation_isco",
+    "occupation_esco_uri", "contract_type", "working_time", "education_eqf", "languages",
+    "licences", "published_at", "expires_on", "cpi_code", "external_ids", "code_versions",
+]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _sectors() -> None:
+    factories.sector()
+
+
+def imported(source: str, content: str) -> SyncRun:
+    return vacancies_sync(connector=XmlFileConnector(source=source, content=content.encode()))
+
+
+def snapshot(source: str) -> list[dict[str, Any]]:
+    rows = []
+    for vacancy in Vacancy.objects.filter(source=source).select_related("sector"):
+        row = {name: getattr(vacancy, name) for name in FIELDS}
+        row["sector"] = f"{vacancy.sector.classification} {vacancy.sector.code}"
+        rows.append(json.loads(json.dumps(row, default=str)))
+    return sorted(rows, key=lambda row: row["source_ref"])
+
+
+def assert_golden(name: str, actual: Any) -> None:
+    path = GOLDEN / f"{name}.json"
+    if UPDATE:
+        path.write_text(json.dumps(actual, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    assert actual == json.loads(path.read_text())
+
+
+def test_a_cliclavoro_file(tmp_path):
+    wrapper = f"<Vacancies>{cliclavoro(number=1375)}{cliclavoro(number=1376, settore='04.11.00')}</Vacancies>"
+
+    run = imported(Vacancy.Source.CLICLAVORO, wrapper)
+
+    assert (run.mode, run.status, run.created, run.rejected) == ("file", "succeeded", 1, 1)
+    assert run.rejections.get().reason == "unknown_ateco"
+    assert_golden("cliclavoro", snapshot(Vacancy.Source.CLICLAVORO))
+
+
+def test_an_hr_open_position_opening_file():
+    run = imported(Vacancy.Source.EURES, hr_open(ref="f3b1c2d4-0001"))
+
+    assert (run.created, run.rejected) == (1, 0), list(run.rejections.values("message"))
+    assert_golden("hr_open", snapshot(Vacancy.Source.EURES))
+
+
+def test_the_same_file_twice_imports_nothing_twice():
+    imported(Vacancy.Source.EURES, hr_open(ref="f3b1c2d4-0001"))
+
+    again = imported(Vacancy.Source.EURES, hr_open(ref="f3b1c2d4-0001"))
+
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    assert Vacancy.objects.count() == 1
+
+
+def test_a_closed_position_closes_the_vacancy_only_when_newer():
+    imported(Vacancy.Source.EURES, hr_open(ref="f3b1c2d4-0001"))
+    closed = hr_open(ref="f3b1c2d4-0001", status="Closed").replace(
+        'validFrom="2026-03-02"', 'validFrom="2026-03-09"'
+    )
+
+    run = imported(Vacancy.Source.EURES, closed)
+
+    assert (run.updated, run.closed) == (1, 1)
+    assert Vacancy.objects.get().status == Vacancy.Status.CLOSED
+
+
+def test_rectifications_without_the_intermediary_key_update_the_first_of_their_chain():
+    first = cliclavoro(number=10, intermediary_key=False)
+    second = cliclavoro(
+        number=11, intermediary_key=False, previous=10, title="Sviluppatrice Python",
+        published="2026-03-05T09:30:00+01:00",
+    )  # fmt: skip
+    imported(Vacancy.Source.CLICLAVORO, first)
+    imported(Vacancy.Source.CLICLAVORO, second)
+    third = cliclavoro(
+        number=12, intermediary_key=False, previous=11, title="Sviluppatore/trice Python",
+        published="2026-03-09T09:30:00+01:00",
+    )  # fmt: skip
+    fourth = cliclavoro(
+        number=13, intermediary_key=False, previous=12, title="Team lead Python",
+        published="2026-03-10T09:30:00+01:00",
+    )  # fmt: skip
+
+    run = imported(Vacancy.Source.CLICLAVORO, f"<V>{third}{fourth}</V>")
+
+    vacancy = Vacancy.objects.get()
+    assert vacancy.source_ref == "0000000000000000000000N10"
+    assert (vacancy.title, run.updated, run.rejected) == ("Team lead Python", 1, 1)
+    assert run.rejections.get().reason == "duplicate_ref"  # the older of two in one file
+
+
+def test_a_malformed_file_fails_the_run_and_writes_nothing():
+    run = imported(Vacancy.Source.CLICLAVORO, cliclavoro(number=1)[:-40])
+
+    assert run.status == SyncRun.Status.FAILED
+    assert run.error.startswith("ParseError")
+    assert not Vacancy.objects.exists()
+
+
+def test_an_entity_bomb_is_refused():
+    bomb = '<?xml version="1.0"?><!DOCTYPE v [<!ENTITY a "aaaa">]><Vacancy>&a;</Vacancy>'
+
+    run = imported(Vacancy.Source.CLICLAVORO, bomb)
+
+    assert run.status == SyncRun.Status.FAILED
+    assert "EntitiesForbidden" in run.error
+
+
+def test_the_command_imports_a_file(tmp_path, capsys):
+    path = tmp_path / "eures.xml"
+    path.write_text(hr_open(ref="f3b1c2d4-0002", nace="99.99"))
+
+    call_command("sync_vacancies", "--source", "eures", "--file", str(path))
+
+    assert "eures file succeeded: read 1, created 1" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="cannot be --full"):
+        call_command("sync_vacancies", "--source", "eures", "--file", str(path), "--full")
+
+
+def test_files_dropped_in_the_watched_folder_are_imported_once(tmp_path, settings):
+    settings.VACANCY_DROP_DIR = str(tmp_path)
+    (tmp_path / "eures").mkdir()
+    (tmp_path / "eures" / "nav.xml").write_text(hr_open(ref="f3b1c2d4-0003"))
+    (tmp_path / "eures" / "broken.xml").write_text("<PositionOpening>")
+
+    runs = vacancies_import_dropped()
+
+    assert len(runs) == 2
+    assert Vacancy.objects.get().source_ref == "f3b1c2d4-0003"
+    assert not list((tmp_path / "eures").iterdir())
+    assert [p.name.endswith("-nav.xml") for p in (tmp_path / "done").iterdir()] == [True]
+    assert [p.name.endswith("-broken.xml") for p in (tmp_path / "failed").iterdir()] == [True]
+    assert vacancies_import_dropped() == []

@@ -1,0 +1,58 @@
+"""Organisers import files and read every run, with each rejected record and its reason."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accounts.models import Membership
+from employers.models import SyncRun, Vacancy
+from fairplatform.models import AuditEntry
+from tests import factories
+from tests.conftest import client_for
+from tests.vacancies.xml_samples import cliclavoro
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(client, content: str, source: str = "cliclavoro"):
+    return client.post(
+        reverse("staff:vacancy_imports"),
+        {"source": source, "file": SimpleUploadedFile("offerte.xml", content.encode())},
+    )
+
+
+def test_an_organiser_imports_a_file_and_reads_its_rejections(organiser):
+    factories.sector()
+    client = client_for(organiser)
+    content = f"<V>{cliclavoro(number=1)}{cliclavoro(number=2, title=' ')}</V>"
+
+    response = upload(client, content)
+
+    run = SyncRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("staff:vacancy_import", args=[run.pk])
+    assert (run.source, run.mode, run.created, run.rejected) == ("cliclavoro", "file", 1, 1)
+    assert Vacancy.objects.get().source_ref == "2026/1"
+    detail = client.get(response["Location"]).content.decode()
+    assert "missing_title" in detail
+    assert "2026/2" in detail
+    listing = client.get(reverse("staff:vacancy_imports")).content.decode()
+    assert "ClicLavoro file" in listing
+    assert AuditEntry.objects.get(action="employers.vacancy_sync.succeeded").actor == organiser
+
+
+def test_a_malformed_upload_shows_a_failed_run(organiser):
+    response = upload(client_for(organiser), "<Vacancy>")
+
+    run = SyncRun.objects.get()
+    assert run.status == SyncRun.Status.FAILED
+    assert "ParseError" in client_for(organiser).get(response["Location"]).content.decode()
+
+
+def test_people_who_do_not_organise_cannot_see_or_import(cpi):
+    recruiter = factories.member(factories.organisation(), Membership.Role.RECRUITER)
+    client = client_for(recruiter)
+
+    assert client.get(reverse("staff:vacancy_imports")).status_code == 403
+    assert upload(client, cliclavoro(number=1)).status_code == 403
+    assert not SyncRun.objects.exists()
