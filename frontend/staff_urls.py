@@ -12,6 +12,10 @@ urlpatterns = [
     path("fairs/<int:fair_id>/booths/new/", views.booth_create, name="booth_create"),
     path("booths/<int:booth_id>/", views.booth_edit, name="booth_edit"),
     path("booths/<int:booth_id>/queue/", views.booth_queue, name="booth_queue"),
+    path("booths/<int:booth_id>/slots/", views.booth_slots, name="booth_slots"),
+    path("offices/<int:office_id>/slots/", views.office_slots, name="office_slots"),
+    path("slots/<int:slot_id>/cancel/", views.slot_cancel, name="slot_cancel"),
+    path("agenda/", views.agenda_page, name="agenda"),
     path("employers/new/", views.employer_create, name="employer_create"),
     path("interviews/new/", views.interview_new, name="interview_new"),
     path(

@@ -7,6 +7,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("fairs/<int:fair_id>/", views.fair_detail, name="fair"),
     path("booths/<int:booth_id>/", views.booth_detail, name="booth"),
+    path("booths/<int:booth_id>/book/", views.booth_book, name="booth_book"),
+    path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="booking_cancel"),
+    path(
+        "bookings/<int:booking_id>/reschedule/",
+        views.booking_reschedule,
+        name="booking_reschedule",
+    ),
     path("interviews/<int:session_id>/", views.interview_room, name="interview"),
     path("protocol.json", views.protocol, name="protocol"),
 ]
