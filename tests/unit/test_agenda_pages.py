@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organisation
 from fairplatform.notifications.sms import LocmemBackend
-from rooms import agenda, reminders
+from rooms import agenda
 from rooms.models import Booking, BookingWindow, Notification, Slot
 from rooms.selectors import booking_counts_of_fair
 from tests import factories
 from tests.conftest import client_for
+from tests.unit.test_agenda import send
 
 pytestmark = pytest.mark.django_db
 
@@ -236,7 +237,7 @@ def test_booking_confirms_and_the_home_page_lists_it(booth, recruiter, candidate
     candidate.refresh_from_db()
     assert candidate.phone == "+393337654321"
     [sms] = Notification.objects.filter(booking=booking, kind="booked", channel="sms")
-    assert reminders.send(notification_id=sms.pk) == "sent"
+    assert send(sms.pk) == "sent"
     assert "Vesuvio Cloud S.r.l." in LocmemBackend.outbox[0].text
     home = client.get(reverse("frontend:home"))
     assert b"Your interview is booked for" in home.content
