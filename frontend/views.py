@@ -33,10 +33,12 @@ from rooms.selectors import (
     invitations_of,
     slots_by_day,
     slots_to_move_to,
+    waitlist_entry_of,
 )
 from signaling.protocol import protocol_constants
 
 MY_BOOKINGS = "#my-bookings"
+BOOKING_PANEL = "#booking-heading"
 
 
 @require_GET
@@ -81,7 +83,11 @@ def booth_detail(request: HttpRequest, booth_id: int) -> HttpResponse:
 
 
 def _booth_page(
-    request: HttpRequest, booth: Booth, form: BookingForm | None, status: int = 200
+    request: HttpRequest,
+    booth: Booth,
+    form: BookingForm | None,
+    status: int = 200,
+    waitlist_error: str = "",
 ) -> HttpResponse:
     user = request.user
     now = timezone.now()
@@ -99,6 +105,8 @@ def _booth_page(
     if isinstance(user, User) and not is_booth_staff:
         context["booking_form"] = form or BookingForm(initial={"phone": user.phone or ""})
         context["invitations"] = invitations_of(user=user, now=now, booth=booth)
+        context["waiting"] = waitlist_entry_of(user=user, booth=booth)
+        context["waitlist_error"] = waitlist_error
     return render(request, "frontend/booth.html", context, status=status)
 
 
@@ -124,6 +132,34 @@ def booth_book(request: HttpRequest, booth_id: int) -> HttpResponse:
             messages.success(request, _booked_message(booking))
             return redirect(reverse("frontend:home") + MY_BOOKINGS)
     return _booth_page(request, booth, form, status=400)
+
+
+@login_required
+@require_POST
+def booth_waitlist_join(request: HttpRequest, booth_id: int) -> HttpResponse:
+    booth = access_booth(actor=request.user, booth_id=booth_id)
+    try:
+        agenda.waitlist_join(actor=_candidate(request), booth_id=booth.pk)
+    except Forbidden:
+        raise
+    except DomainError as exc:
+        return _booth_page(request, booth, None, status=400, waitlist_error=str(exc.message))
+    messages.success(
+        request,
+        _(
+            "You are on the waitlist. When a time becomes free, or at the draw when booking "
+            "opens, it is booked for you and you are told by email and text message."
+        ),
+    )
+    return redirect(reverse("frontend:booth", args=[booth.pk]) + BOOKING_PANEL)
+
+
+@login_required
+@require_POST
+def waitlist_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = agenda.waitlist_leave(actor=_candidate(request), entry_id=entry_id)
+    messages.success(request, _("You have left the waitlist."))
+    return redirect(reverse("frontend:booth", args=[entry.booth_id]) + BOOKING_PANEL)
 
 
 def _candidate(request: HttpRequest) -> User:

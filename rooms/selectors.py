@@ -19,6 +19,7 @@ from rooms.models import (
     InterviewSession,
     Invitation,
     Slot,
+    WaitlistEntry,
 )
 
 
@@ -239,3 +240,9 @@ def slots_to_move_to(*, booking: Booking, now: datetime) -> QuerySet[Slot]:
 def booking_window_to_open(*, booth: Booth) -> BookingWindow | None:
     """The booth's booking window if booking there has not opened yet."""
     return BookingWindow.objects.filter(booth=booth, drawn_at__isnull=True).first()
+
+
+def waitlist_entry_of(*, user: User, booth: Booth) -> WaitlistEntry | None:
+    return WaitlistEntry.objects.filter(
+        booth=booth, candidate=user, state=WaitlistEntry.State.WAITING
+    ).first()

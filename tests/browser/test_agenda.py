@@ -9,6 +9,7 @@ from playwright.sync_api import Dialog, Page, expect
 
 from accounts.models import Membership
 from rooms import agenda
+from rooms.models import BookingWindow
 from tests import factories
 from tests.axe import axe_violations
 
@@ -116,3 +117,23 @@ def test_a_candidate_books_is_refused_clearly_moves_and_cancels(phone, daphne, b
     giulia.get_by_role("button", name="Yes, cancel it").tap()
     expect(giulia.get_by_text("You have no interviews booked.")).to_be_visible()
     assert prompts == []  # the confirmation is a page a screen reader reads, not a pop-up
+
+
+def test_before_booking_opens_a_candidate_joins_the_waitlist(phone, daphne, booth, recruiter):
+    start = booth.fair.starts_at + timedelta(hours=3)
+    agenda.slots_publish(
+        actor=recruiter,
+        fair_id=booth.fair_id,
+        booth_id=booth.pk,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=20),
+        length_minutes=20,
+    )
+    BookingWindow.objects.create(booth=booth, opens_at=timezone.now() + timedelta(hours=1))
+    giulia = phone(factories.user(name="Giulia Esposito"))
+    giulia.goto(f"{daphne.url}/booths/{booth.pk}/")
+    expect(giulia.locator("#booking-panel")).to_contain_text("Booking at this booth opens on")
+    clean(giulia)
+    giulia.locator("#waitlist-join").tap()
+    expect(giulia.get_by_role("button", name="Leave the waitlist")).to_be_visible()
+    clean(giulia)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation
 from fairplatform.notifications.sms import LocmemBackend
 from rooms import agenda
-from rooms.models import Booking, BookingWindow, Notification, Slot
+from rooms.models import Booking, BookingWindow, Notification, Slot, WaitlistEntry
 from rooms.selectors import booking_counts_of_fair
 from tests import factories
 from tests.conftest import client_for
@@ -368,3 +368,23 @@ def test_rescheduling_offers_the_same_employers_other_times(booth, recruiter, ca
     assert client.post(url, {"slot": second.pk}).status_code == 302
     booking.refresh_from_db()
     assert booking.slot_id == second.pk
+
+
+def test_candidates_join_and_leave_a_booths_waitlist(booth, recruiter, candidate):
+    booth_url = reverse("frontend:booth", args=[booth.pk])
+    join = reverse("frontend:booth_waitlist_join", args=[booth.pk])
+    client = client_for(candidate)
+    assert b'id="waitlist-join"' in client.get(booth_url).content  # no free times: offered
+    assert client.post(join).status_code == 302
+    entry = WaitlistEntry.objects.get(candidate=candidate, state="waiting")
+    assert b"Leave the waitlist" in client.get(booth_url).content
+    again = client.post(join)
+    assert again.status_code == 400
+    assert b"You are already on this waitlist." in again.content
+    leave = reverse("frontend:waitlist_leave", args=[entry.pk])
+    assert client_for(factories.user()).post(leave).status_code == 404
+    assert client.post(leave).status_code == 302
+    entry.refresh_from_db()
+    assert entry.state == WaitlistEntry.State.LEFT
+    assert Client().post(join).status_code == 302  # to the sign-in page
+    assert WaitlistEntry.objects.count() == 1
