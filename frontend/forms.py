@@ -13,7 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.backends import user_by_identifier
 from accounts.models import Organisation, User
 from employers.models import Employer, SectorSection, Vacancy
-from rooms.models import FAIR_LANGUAGES, MAX_CALL_GRACE_SECONDS, MIN_CALL_GRACE_SECONDS, Booth, Fair
+from rooms.models import (
+    FAIR_LANGUAGES,
+    MAX_CALL_GRACE_SECONDS,
+    MIN_CALL_GRACE_SECONDS,
+    Booth,
+    Fair,
+    Slot,
+)
 
 COMMON_ZONES = [
     "Europe/Rome",
@@ -262,3 +269,81 @@ class VacancyFileForm(StyledForm):
         ],
     )
     file = forms.FileField(label=_("File"))
+
+
+class SlotSeriesForm(StyledForm):
+    """A series of interview slots on one day, typed in the fair's zone."""
+
+    fair = forms.ModelChoiceField(label=_("Fair"), queryset=Fair.objects.none())
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    first_start = forms.TimeField(
+        label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    last_end = forms.TimeField(
+        label=_("To"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("The last slot ends by this time."),
+    )
+    length_minutes = forms.IntegerField(
+        label=_("Minutes per interview"), min_value=1, max_value=240, initial=20
+    )
+    buffer_minutes = forms.IntegerField(
+        label=_("Minutes of break between interviews"), min_value=0, max_value=120, initial=5
+    )
+    vacancy = forms.ModelChoiceField(
+        label=_("Position"), queryset=Vacancy.objects.none(), required=False
+    )
+    mode = forms.ChoiceField(label=_("How"), choices=Slot.Mode.choices, initial=Slot.Mode.REMOTE)
+    place = forms.CharField(
+        label=_("Address"),
+        max_length=200,
+        required=False,
+        help_text=_("Only for interviews in person: where the candidate should go."),
+    )
+    invitation_only = forms.BooleanField(label=_("Invited candidates only"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        fairs: QuerySet[Fair],
+        vacancies: QuerySet[Vacancy],
+        invitations: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fair"].queryset = fairs  # type: ignore[attr-defined]
+        if len(fairs) == 1:
+            self.fields["fair"].initial = fairs[0].pk
+            self.fields["fair"].widget = forms.HiddenInput()
+        self.fields["vacancy"].queryset = vacancies  # type: ignore[attr-defined]
+        if not vacancies:
+            del self.fields["vacancy"]
+        if not invitations:
+            del self.fields["invitation_only"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        fair, day = cleaned.get("fair"), cleaned.get("day")
+        first, last = cleaned.get("first_start"), cleaned.get("last_end")
+        if fair and day and first and last:
+            cleaned["starts_at"] = datetime.combine(day, first, tzinfo=fair.zone)
+            cleaned["ends_at"] = datetime.combine(day, last, tzinfo=fair.zone)
+            if last <= first:
+                self.add_error("last_end", _("The end must come after the start."))
+        if cleaned.get("mode") == Slot.Mode.IN_PERSON and not cleaned.get("place", "").strip():
+            self.add_error("place", _("Say where an in-person interview takes place."))
+        return cleaned
+
+
+class SlotChoiceForm(StyledForm):
+    slot = forms.IntegerField(error_messages={"required": _("Choose a time first.")})
+
+
+class BookingForm(SlotChoiceForm):
+    phone = forms.CharField(
+        label=_("Mobile number for text reminders"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        help_text=_("We send the confirmation and reminders by text message too."),
+    )

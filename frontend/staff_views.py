@@ -1,6 +1,7 @@
 """The staff area: organisers set up fairs, employers and booths; employers edit their booths."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import TypeVar
 
@@ -13,16 +14,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import StaffAccountForm
 from accounts.models import Membership, Organisation, User
 from accounts.permissions import Perm, can, require
 from accounts.services import staff_account_create
 from employers import services as employer_services
+from employers.models import Vacancy
 from employers.selectors import access_sync_run, sync_runs_recent
 from employers.vacancy_sync import vacancies_import_file
-from fairplatform.errors import DomainError, NotFound
+from fairplatform.errors import DomainError, Forbidden, NotFound
 from frontend import queue_ui
 from frontend.forms import (
     BoothCreateForm,
@@ -30,18 +33,24 @@ from frontend.forms import (
     EmployerForm,
     FairForm,
     InterviewStartForm,
+    SlotSeriesForm,
     VacancyFileForm,
     apply_validation_error,
 )
+from rooms import agenda
 from rooms import services as room_services
 from rooms.interviews import interview_start
-from rooms.models import Booth, Fair, InterviewSession
+from rooms.models import Booth, Fair, InterviewSession, Slot
 from rooms.queue_feed import queue_stats_of_fair, wait_estimate
 from rooms.selectors import (
+    agenda_of,
+    booking_counts_of_fair,
     booth_open_vacancies,
     booths_editable_by,
     fairs_managed_by,
     interviews_of,
+    slots_by_day,
+    slots_of_place,
 )
 
 View = Callable[..., HttpResponse]
@@ -100,6 +109,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "can_start_interviews": _can_start_some_interview(user),
             "interviews": interviews_of(user=user),
             "can_review_cvs": can(user, Perm.CV_REVIEW),
+            "offices": _offices_of(user),
         },
     )
 
@@ -136,7 +146,12 @@ def fair_manage(request: HttpRequest, fair_id: int) -> HttpResponse:
     return render(
         request,
         "frontend/staff/fair.html",
-        {"fair": fair, "rows": rows, "queue_strings": queue_ui.FAIR_STATS},
+        {
+            "fair": fair,
+            "rows": rows,
+            "queue_strings": queue_ui.FAIR_STATS,
+            "bookings": booking_counts_of_fair(fair=fair),
+        },
     )
 
 
@@ -359,6 +374,157 @@ def interview_new(request: HttpRequest) -> HttpResponse:
         _form_page(form, _("Start a video call")),
         status=status,
     )
+
+
+# --- the agenda ------------------------------------------------------------------------------
+
+AGENDA_DAYS = 7
+
+
+@staff_only
+@require_GET
+def agenda_page(request: HttpRequest) -> HttpResponse:
+    """The slots this person hosts, today and the next days, with who booked and a Join button
+    once the room is open."""
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    slots = agenda_of(user=_user(request), since=start, until=start + timedelta(days=AGENDA_DAYS))
+    return render(
+        request,
+        "frontend/staff/agenda.html",
+        {"slot_days": slots_by_day(slots), "days": AGENDA_DAYS},
+    )
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def booth_slots(request: HttpRequest, booth_id: int) -> HttpResponse:
+    booth = _staff_object(
+        request, Booth.objects.select_related("fair", "employer"), booth_id, Perm.SLOT_PUBLISH
+    )
+    form = SlotSeriesForm(
+        request.POST or None,
+        fairs=Fair.objects.filter(pk=booth.fair_id),
+        vacancies=booth.vacancies.all(),
+        invitations=True,
+    )
+    title = _("Interview slots of %(employer)s") % {"employer": booth.employer.legal_name}
+    slots = slots_of_place(booth=booth, now=timezone.now())
+    return _slots_page(request, form, title, slots, booth_id=booth.pk)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def office_slots(request: HttpRequest, office_id: int) -> HttpResponse:
+    office = _staff_object(
+        request,
+        Organisation.objects.filter(kind__in=[Organisation.Kind.CPI, Organisation.Kind.EURES]),
+        office_id,
+        Perm.SLOT_PUBLISH,
+    )
+    fairs = Fair.objects.filter(
+        status__in=[Fair.Status.PUBLISHED, Fair.Status.LIVE], ends_at__gt=timezone.now()
+    ).order_by("starts_at")
+    form = SlotSeriesForm(
+        request.POST or None, fairs=fairs, vacancies=Vacancy.objects.none(), invitations=False
+    )
+    title = _("Interview slots of %(office)s") % {"office": office.name}
+    slots = slots_of_place(office=office, now=timezone.now())
+    return _slots_page(request, form, title, slots, office_id=office.pk)
+
+
+def _slots_page(
+    request: HttpRequest,
+    form: SlotSeriesForm,
+    title: str,
+    slots: QuerySet[Slot],
+    *,
+    booth_id: int | None = None,
+    office_id: int | None = None,
+) -> HttpResponse:
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            published = agenda.slots_publish(
+                actor=_user(request),
+                fair_id=data["fair"].pk,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                length_minutes=data["length_minutes"],
+                buffer_minutes=data["buffer_minutes"],
+                vacancy_id=data["vacancy"].pk if data.get("vacancy") else None,
+                mode=data["mode"],
+                place=data["place"],
+                invitation_only=data.get("invitation_only", False),
+                booth_id=booth_id,
+                office_id=office_id,
+            )
+        except Forbidden:
+            raise
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(
+                request,
+                ngettext("%(n)d slot published.", "%(n)d slots published.", len(published))
+                % {"n": len(published)},
+            )
+            return redirect(request.path)
+    return render(
+        request,
+        "frontend/staff/slots.html",
+        {
+            "form": form,
+            "title": title,
+            "slot_days": slots_by_day(slots.filter(state__in=[Slot.State.OPEN, Slot.State.BOOKED])),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def slot_cancel(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """Asks first, and says whether a candidate will be told."""
+    slot = _staff_object(
+        request,
+        Slot.objects.select_related("fair", "booth__employer", "office"),
+        slot_id,
+        Perm.SLOT_MANAGE,
+    )
+    back = _slots_url(slot)
+    error = None
+    if request.method == "POST":
+        try:
+            agenda.slot_cancel(actor=_user(request), slot_id=slot.pk)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("The slot is cancelled."))
+            return redirect(back)
+    return render(
+        request,
+        "frontend/staff/slot_cancel.html",
+        {"slot": slot, "back": back, "error": error},
+        status=400 if error else 200,
+    )
+
+
+def _slots_url(slot: Slot) -> str:
+    if slot.booth_id is not None:
+        return reverse("staff:booth_slots", args=[slot.booth_id])
+    return reverse("staff:office_slots", args=[slot.office_id])
+
+
+def _offices_of(user: User) -> list[Organisation]:
+    """The CPI and EURES offices this person publishes interview times for."""
+    return [
+        m.organisation
+        for m in user.memberships.select_related("organisation")
+        if m.organisation.kind in (Organisation.Kind.CPI, Organisation.Kind.EURES)
+        and can(user, Perm.SLOT_PUBLISH, m.organisation)
+    ]
 
 
 def _can_start_some_interview(user: User) -> bool:

@@ -623,3 +623,14 @@ QUEUE_NOTES = [
     "Disponibile da subito, anche per trasferte.",
     "I speak English and Italian (B2).",
 ]
+
+# Interview times at the live fair: a series at each of the first AGENDA_BOOTHS ICT booths,
+# published by their recruiters and starting on the first half hour AGENDA_FIRST_SLOT_MINUTES
+# after loading; the demo candidate has booked the first, so "My bookings" and the recruiter's
+# agenda have something to show.
+AGENDA_BOOTHS = 2
+AGENDA_FIRST_SLOT_MINUTES = 90
+AGENDA_SLOTS_PER_BOOTH = 4
+AGENDA_SLOT_MINUTES = 20
+AGENDA_BREAK_MINUTES = 10
+AGENDA_BOOKED_BY = "giulia.esposito@example.org"

@@ -1,16 +1,24 @@
 """Messages about bookings: confirmations, changes, cancellations, reminders, "your room is open".
 
 Exactly once: each message is a `Notification` row, unique per (booking, kind, channel, booking
-version), written in the transaction that makes it necessary. A worker sends it while holding the
-row's lock (`SELECT … FOR UPDATE SKIP LOCKED`) and marks it sent in the same transaction, so a
-retried or duplicated task finds it sent or locked and does nothing. A worker killed mid-send rolls
-back with its connection; the row stays pending and the dispatcher hands it out again once its
-lease has run out. Only the instant between the provider accepting and our commit can repeat a
-message, so the SMS gateway gets the row's id as an idempotency key.
+version), written in the transaction that makes it necessary. Workers send them in batches: a
+batch is claimed with one statement taking a PostgreSQL session-level advisory lock per row
+(`pg_try_advisory_lock`, skipping rows another worker holds), read again under those locks (still
+pending?) with one more, and each message is marked sent in its own statement, committed right
+after the provider accepts it. A retried or duplicated task finds its rows sent or claimed and does
+nothing. A worker killed mid-batch loses its connection and with it its locks; what it had not
+marked sent stays pending and the dispatcher hands it out again once its lease has run out. Only the
+message in flight at that instant can repeat, so the SMS gateway gets the row's id as an
+idempotency key. Advisory locks outlive a commit, which row locks do not: that is what lets a batch
+of N cost N + 3 statements instead of holding N messages hostage to one transaction. (They need a
+database session of their own: not through a transaction-pooling PgBouncer.)
 """
 
 import logging
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.mime.text import MIMEText
 from email.utils import make_msgid, parseaddr
@@ -18,7 +26,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -41,6 +49,18 @@ Channel = Notification.Channel
 State = Notification.State
 
 REMINDER_KINDS = (Kind.REMINDER_DAY, Kind.REMINDER_SOON)
+# The advisory-lock key space of notification claims: (this, row id folded into 31 bits). Two ids
+# folding alike only make one of them wait for the next dispatch.
+CLAIM_LOCK_SPACE = 0x6E6F
+# MATERIALIZED: only rows still pending are tried, so no lock is taken on a row left unclaimed.
+CLAIM_SQL = (
+    "WITH pending AS MATERIALIZED ("
+    " SELECT id FROM rooms_notification WHERE id = ANY(%s) AND state = %s)"
+    " SELECT id FROM pending WHERE pg_try_advisory_lock(%s, (id %% 2147483647)::int)"
+)
+RELEASE_SQL = (
+    "SELECT pg_advisory_unlock(%s, (id %% 2147483647)::int) FROM unnest(%s::bigint[]) AS id"
+)
 CALENDAR_METHODS: dict[str, Literal["REQUEST", "CANCEL"]] = {
     Kind.BOOKED: "REQUEST",
     Kind.CHANGED: "REQUEST",
@@ -85,15 +105,13 @@ def schedule(booking: Booking, kind: str, *, now: datetime) -> None:
     )
     immediate = [row.pk for row in rows if row.due_at <= now]
     if immediate:
-        from rooms.tasks import notification_send  # noqa: PLC0415  (tasks import services)
+        from rooms.tasks import notifications_send  # noqa: PLC0415  (tasks import services)
 
-        transaction.on_commit(
-            lambda: [notification_send.delay(pk) for pk in immediate], robust=True
-        )
+        transaction.on_commit(lambda: notifications_send.delay(immediate), robust=True)
 
 
 def dispatch(*, now: datetime | None = None) -> list[int]:
-    """Hand every due message that no worker holds to a worker; return their ids."""
+    """Hand every due message that no worker holds to the workers, in batches; return their ids."""
     now = now or timezone.now()
     with transaction.atomic():
         due = list(
@@ -105,72 +123,94 @@ def dispatch(*, now: datetime | None = None) -> list[int]:
         Notification.objects.filter(pk__in=due).update(
             next_attempt_at=now + timedelta(seconds=settings.AGENDA_NOTIFY_LEASE_SECONDS)
         )
-    from rooms.tasks import notification_send  # noqa: PLC0415  (tasks import services)
+    from rooms.tasks import notifications_send  # noqa: PLC0415  (tasks import services)
 
-    for pk in due:
-        notification_send.delay(pk)
+    size = settings.AGENDA_SEND_BATCH
+    for start in range(0, len(due), size):
+        notifications_send.delay(due[start : start + size])
     return due
 
 
-def send(*, notification_id: int, final_attempt: bool = False) -> str:
-    """Send one message if it is still pending; return its state. A retryable failure is
-    recorded and re-raised (the task retries it with backoff) unless this was the last try."""
+@dataclass
+class Outcome:
+    states: dict[int, str]  # per id: sent, failed, obsolete, or skipped (sent or claimed already)
+    retry: list[int] = field(default_factory=list)  # failed for now: the task tries them again
+
+
+def send_many(*, notification_ids: list[int], final_attempt: bool = False) -> Outcome:
+    """Send each message that is still pending and not claimed by another worker. A retryable
+    failure is recorded and listed in `retry`, unless this was the last try."""
+    outcome = Outcome(states=dict.fromkeys(notification_ids, "skipped"))
+    with _claimed(notification_ids) as claimed:
+        if not claimed:
+            return outcome
+        notes = Notification.objects.select_related(
+            "booking__candidate",
+            "booking__interview",
+            "booking__slot__fair",
+            "booking__slot__booth__employer",
+            "booking__slot__office",
+            "booking__slot__host",
+        ).filter(pk__in=claimed, state=State.PENDING)
+        for note in notes:
+            outcome.states[note.pk] = _send_one(note, final_attempt, outcome.retry)
+    return outcome
+
+
+@contextmanager
+def _claimed(notification_ids: list[int]) -> Iterator[list[int]]:
+    """Lock the pending rows among these that no other worker holds, until the block ends (or the
+    connection dies)."""
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM_SQL, [notification_ids, State.PENDING, CLAIM_LOCK_SPACE])
+        claimed = [row[0] for row in cursor.fetchall()]
+    try:
+        yield claimed
+    finally:
+        if claimed:
+            with connection.cursor() as cursor:
+                cursor.execute(RELEASE_SQL, [CLAIM_LOCK_SPACE, claimed])
+
+
+def _send_one(note: Notification, final_attempt: bool, retry: list[int]) -> str:
+    """Send one claimed message and record the result at once, in a statement of its own."""
     now = timezone.now()
-    failure: RetryableSendError | None = None
-    with transaction.atomic():
-        note = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related(
-                "booking__candidate",
-                "booking__interview",
-                "booking__slot__fair",
-                "booking__slot__booth__employer",
-                "booking__slot__office",
-                "booking__slot__host",
-            )
-            .filter(pk=notification_id, state=State.PENDING)
-            .first()
-        )
-        if note is None:
-            return "skipped"  # sent, given up, or being sent by another worker right now
-        if _outdated(note, now):
-            note.state = State.OBSOLETE
-            note.save(update_fields=["state", "updated_at"])
-            return str(note.state)
-        note.attempts += 1
-        try:
-            note.provider_id = _deliver(note, now)
-            note.state = State.SENT
-            note.sent_at = now
-            note.last_error = ""
-        except RetryableSendError as exc:
-            note.last_error = str(exc)[:500]
-            if final_attempt:
-                note.state = State.FAILED
-            else:
-                failure = exc
-                note.next_attempt_at = now + timedelta(
-                    seconds=settings.AGENDA_NOTIFY_BACKOFF_MAX_SECONDS
-                    + settings.AGENDA_NOTIFY_LEASE_SECONDS
-                )
-        except SendError as exc:
-            note.last_error = str(exc)[:500]
+    if _outdated(note, now):
+        note.state = State.OBSOLETE
+        note.save(update_fields=["state", "updated_at"])
+        return str(note.state)
+    note.attempts += 1
+    try:
+        note.provider_id = _deliver(note, now)
+        note.state = State.SENT
+        note.sent_at = now
+        note.last_error = ""
+    except RetryableSendError as exc:
+        note.last_error = str(exc)[:500]
+        if final_attempt:
             note.state = State.FAILED
-        note.save(
-            update_fields=[
-                "state",
-                "attempts",
-                "provider_id",
-                "sent_at",
-                "last_error",
-                "next_attempt_at",
-                "updated_at",
-            ]
-        )
+        else:
+            retry.append(note.pk)
+            note.next_attempt_at = now + timedelta(
+                seconds=settings.AGENDA_NOTIFY_BACKOFF_MAX_SECONDS
+                + settings.AGENDA_NOTIFY_LEASE_SECONDS
+            )
+    except SendError as exc:
+        note.last_error = str(exc)[:500]
+        note.state = State.FAILED
+    note.save(
+        update_fields=[
+            "state",
+            "attempts",
+            "provider_id",
+            "sent_at",
+            "last_error",
+            "next_attempt_at",
+            "updated_at",
+        ]
+    )
     if note.state == State.FAILED:
         logger.warning("notification %s failed: %s", note.pk, note.last_error)
-    if failure is not None:
-        raise failure
     return str(note.state)
 
 

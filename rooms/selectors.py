@@ -1,15 +1,27 @@
-"""Reads of fairs and booths, shaped for the pages that show them."""
+"""Reads of fairs, booths, calls and the agenda, shaped for the pages that show them."""
+
+from collections.abc import Iterable
+from datetime import date, datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership, User
+from accounts.models import Membership, Organisation, User
 from accounts.permissions import Actor, Perm, can
 from employers.models import Vacancy
 from employers.selectors import open_vacancy_filter, vacancies_open
 from fairplatform.errors import NotFound
-from rooms.models import Booth, Fair, InterviewSession
+from rooms.models import (
+    Booking,
+    BookingWindow,
+    Booth,
+    Fair,
+    InterviewSession,
+    Invitation,
+    Slot,
+    WaitlistEntry,
+)
 
 
 def fairs_upcoming() -> QuerySet[Fair]:
@@ -111,3 +123,126 @@ def booths_editable_by(*, user: User) -> QuerySet[Booth]:
         .select_related("fair", "employer")
         .order_by("fair__starts_at", "employer__legal_name")
     )
+
+
+# --- the agenda ------------------------------------------------------------------------------
+
+
+def _held_bookings() -> "Prefetch[str, QuerySet[Booking], str]":
+    """Each slot's live booking (at most one), as `slot.held`."""
+    return Prefetch(
+        "bookings",
+        queryset=Booking.objects.filter(state__in=Booking.HOLDING_STATES).select_related(
+            "candidate", "interview"
+        ),
+        to_attr="held",
+    )
+
+
+def slots_by_day(slots: Iterable[Slot]) -> list[tuple[date, list[Slot]]]:
+    """Slots grouped by their day in their fair's zone, in order."""
+    days: dict[date, list[Slot]] = {}
+    for slot in slots:
+        days.setdefault(slot.starts_at.astimezone(slot.fair.zone).date(), []).append(slot)
+    return list(days.items())
+
+
+def _slots_free(now: datetime) -> QuerySet[Slot]:
+    return (
+        Slot.objects.filter(state=Slot.State.OPEN, starts_at__gt=now)
+        .exclude(fair__status=Fair.Status.DRAFT)
+        .select_related("fair", "vacancy")
+    )
+
+
+def booth_slots_open(*, booth: Booth, now: datetime) -> QuerySet[Slot]:
+    """The times a candidate can still pick at a booth."""
+    return _slots_free(now).filter(booth=booth)
+
+
+def slots_of_place(
+    *, booth: Booth | None = None, office: Organisation | None = None, now: datetime
+) -> QuerySet[Slot]:
+    """A booth's or an office's slots that have not ended, with who booked each."""
+    place = Q(booth=booth) if booth is not None else Q(office=office)
+    return (
+        Slot.objects.filter(place, ends_at__gt=now)
+        .select_related("fair", "vacancy", "host")
+        .prefetch_related(_held_bookings())
+    )
+
+
+def agenda_of(*, user: User, since: datetime, until: datetime) -> QuerySet[Slot]:
+    """The slots this person hosts between two moments, booked or not, with the bookings."""
+    return (
+        Slot.objects.filter(host=user, ends_at__gt=since, starts_at__lt=until)
+        .exclude(state=Slot.State.CANCELLED)
+        .select_related("fair", "vacancy", "booth__employer", "office")
+        .prefetch_related(_held_bookings())
+    )
+
+
+def booking_counts_of_fair(*, fair: Fair) -> dict[str, int]:
+    """How the fair's booked interviews went: booked (still to come), attended, no-shows and
+    cancellations."""
+    states = Booking.State
+    return Booking.objects.filter(slot__fair=fair).aggregate(
+        **{state: Count("pk", filter=Q(state=state)) for state in states.values}
+    )
+
+
+def bookings_of(*, user: User, now: datetime) -> QuerySet[Booking]:
+    """The candidate's interviews still to come or under way, soonest first."""
+    return (
+        Booking.objects.filter(candidate=user, state=Booking.State.BOOKED, slot__ends_at__gt=now)
+        .select_related("slot__fair", "slot__booth__employer", "slot__office", "slot__vacancy")
+        .select_related("interview")
+        .order_by("slot__starts_at")
+    )
+
+
+def access_booking(*, actor: Actor, booking_id: int, now: datetime) -> Booking:
+    """The candidate's own active booking; one error for 'missing' and 'not yours'."""
+    booking = (
+        bookings_of(user=actor, now=now).filter(pk=booking_id).first()
+        if isinstance(actor, User)
+        else None
+    )
+    if booking is None:
+        raise NotFound("agenda.booking_not_found", _("This booking does not exist."))
+    return booking
+
+
+def invitations_of(
+    *, user: User, now: datetime, booth: Booth | None = None
+) -> QuerySet[Invitation]:
+    """Invitations to book that the candidate has not used yet and can still use."""
+    used = Booking.objects.filter(state=Booking.State.BOOKED, invitation__isnull=False).values(
+        "invitation_id"
+    )
+    invitations = Invitation.objects.filter(candidate=user, expires_at__gt=now).exclude(pk__in=used)
+    if booth is not None:
+        invitations = invitations.filter(booth=booth)
+    return invitations.select_related("booth__employer", "booth__fair", "vacancy").order_by(
+        "expires_at"
+    )
+
+
+def slots_to_move_to(*, booking: Booking, now: datetime) -> QuerySet[Slot]:
+    """The free times of the same booth or office a booking can move to."""
+    slot = booking.slot
+    same_place = (
+        Q(booth_id=slot.booth_id) if slot.booth_id is not None else Q(office_id=slot.office_id)
+    )
+    return _slots_free(now).filter(same_place)
+
+
+def booking_window_to_open(*, booth: Booth) -> BookingWindow | None:
+    """The booth's booking window if booking there has not opened yet."""
+    return BookingWindow.objects.filter(booth=booth, drawn_at__isnull=True).first()
+
+
+def waitlist_entry_of(*, user: User, booth: Booth) -> WaitlistEntry | None:
+    return WaitlistEntry.objects.filter(
+        booth=booth, candidate=user, state=WaitlistEntry.State.WAITING
+    ).first()

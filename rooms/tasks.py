@@ -1,9 +1,9 @@
 from datetime import datetime
 
 from celery import Task, shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from fairplatform.notifications.sms import RetryableSendError
 from rooms import agenda, interviews, queues, reminders
 from rooms.services import fairs_advance_status as fairs_advance_status_service
 
@@ -36,18 +36,25 @@ def agenda_notifications_dispatch(now: str | None = None) -> int:
 
 
 @shared_task(
-    name="rooms.tasks.notification_send",
+    name="rooms.tasks.notifications_send",
     bind=True,
     ignore_result=True,
-    autoretry_for=(RetryableSendError,),
-    retry_backoff=settings.AGENDA_NOTIFY_BACKOFF_SECONDS,
-    retry_backoff_max=settings.AGENDA_NOTIFY_BACKOFF_MAX_SECONDS,
-    retry_jitter=False,
     max_retries=settings.AGENDA_NOTIFY_MAX_ATTEMPTS - 1,
 )
-def notification_send(self: Task, notification_id: int) -> str:  # type: ignore[type-arg]
+def notifications_send(self: Task, notification_ids: list[int]) -> None:  # type: ignore[type-arg]
     final = self.request.retries >= settings.AGENDA_NOTIFY_MAX_ATTEMPTS - 1
-    return reminders.send(notification_id=notification_id, final_attempt=final)
+    retry = reminders.send_many(notification_ids=notification_ids, final_attempt=final).retry
+    if retry:
+        # Only the messages that failed for now go round again, with exponential backoff.
+        raise self.retry(
+            args=(retry,),
+            countdown=get_exponential_backoff_interval(
+                factor=settings.AGENDA_NOTIFY_BACKOFF_SECONDS,
+                retries=self.request.retries,
+                maximum=settings.AGENDA_NOTIFY_BACKOFF_MAX_SECONDS,
+                full_jitter=False,
+            ),
+        )
 
 
 @shared_task(name="rooms.tasks.agenda_open_rooms", ignore_result=True)

@@ -284,6 +284,8 @@ AGENDA_NOTIFY_MAX_ATTEMPTS = env_int("AGENDA_NOTIFY_MAX_ATTEMPTS", 6)
 AGENDA_NOTIFY_BACKOFF_SECONDS = env_int("AGENDA_NOTIFY_BACKOFF_SECONDS", 30)
 AGENDA_NOTIFY_BACKOFF_MAX_SECONDS = env_int("AGENDA_NOTIFY_BACKOFF_MAX_SECONDS", 900)
 AGENDA_DISPATCH_BATCH = env_int("AGENDA_DISPATCH_BATCH", 20_000)
+# Messages per worker task: one task claims and reads them in two statements, then marks each sent.
+AGENDA_SEND_BATCH = env_int("AGENDA_SEND_BATCH", 100)
 # Links in messages are absolute.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 

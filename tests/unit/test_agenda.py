@@ -1,7 +1,9 @@
 from datetime import timedelta
 
+import psycopg
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation
@@ -49,6 +51,11 @@ def publish(recruiter, booth, *, count=3, **options):
         buffer_minutes=5,
         **options,
     )
+
+
+def send(notification_id):
+    """What a worker does with one message; its state afterwards."""
+    return reminders.send_many(notification_ids=[notification_id]).states[notification_id]
 
 
 def calendar_of(email):
@@ -161,7 +168,7 @@ def test_booking_confirms_by_sms_and_email_with_a_calendar_invitation(
         for channel in ("sms", "email")
     )
     for row in rows.filter(kind="booked"):
-        assert reminders.send(notification_id=row.pk) == "sent"
+        assert send(row.pk) == "sent"
     [sms] = LocmemBackend.outbox
     assert sms.to == "+393331234567"
     assert booth.employer.legal_name in sms.text
@@ -173,9 +180,36 @@ def test_booking_confirms_by_sms_and_email_with_a_calendar_invitation(
     assert "SEQUENCE:0" in calendar
     # Sent means sent: a retry or a duplicated task sends nothing more.
     for row in rows.filter(kind="booked"):
-        assert reminders.send(notification_id=row.pk) == "skipped"
+        assert send(row.pk) == "skipped"
     assert len(LocmemBackend.outbox) == 1
     assert len(mail.outbox) == 1
+
+
+def test_a_message_another_worker_holds_is_skipped_and_a_batch_costs_a_query_a_message(
+    recruiter, booth, django_assert_max_num_queries
+):
+    people = [factories.user(email=f"p{n}@example.org", phone=f"+39333000000{n}") for n in range(5)]
+    slots = publish(recruiter, booth, count=5)
+    for person, slot in zip(people, slots, strict=True):
+        agenda.booking_create(actor=person, slot_id=slot.pk)
+    ids = list(Notification.objects.filter(kind="booked").values_list("pk", flat=True))
+    held = ids[0]
+    # Another worker (another database session) is sending this one right now.
+    key = [reminders.CLAIM_LOCK_SPACE, held % 2147483647]
+    with psycopg.connect(**other_session(), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s, %s)", key)
+        with django_assert_max_num_queries(len(ids) - 1 + 3):
+            outcome = reminders.send_many(notification_ids=ids)
+        # Released here, not by closing: a closed session's locks go a moment later.
+        other.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+    assert outcome.states == {pk: "skipped" if pk == held else "sent" for pk in ids}
+    assert len(LocmemBackend.outbox) + len(mail.outbox) == len(ids) - 1
+    assert send(held) == "sent"
+
+
+def other_session():
+    params = connection.get_connection_params()
+    return {k: v for k, v in params.items() if k in {"dbname", "user", "password", "host", "port"}}
 
 
 def test_messages_are_in_the_recipients_language(recruiter, booth, candidate):
@@ -183,7 +217,7 @@ def test_messages_are_in_the_recipients_language(recruiter, booth, candidate):
     candidate.save()
     booking = agenda.booking_create(actor=candidate, slot_id=publish(recruiter, booth)[0].pk)
     row = Notification.objects.get(booking=booking, kind="booked", channel="sms")
-    reminders.send(notification_id=row.pk)
+    send(row.pk)
     [sms] = LocmemBackend.outbox
     assert sms.reference == f"notification-{row.pk}"
     assert "(Europe/Rome)" in sms.text
@@ -294,7 +328,7 @@ def test_the_calendar_cancellation_keeps_the_uid_and_raises_the_sequence(
     booking = agenda.booking_create(actor=candidate, slot_id=publish(recruiter, booth)[0].pk)
     agenda.booking_cancel(actor=candidate, booking_id=booking.pk)
     row = Notification.objects.get(booking=booking, kind="cancelled", channel="email")
-    reminders.send(notification_id=row.pk)
+    send(row.pk)
     calendar = calendar_of(mail.outbox[-1])
     assert "METHOD:CANCEL" in calendar
     assert "STATUS:CANCELLED" in calendar
@@ -400,8 +434,8 @@ def test_a_refused_sms_fails_without_stopping_the_email(recruiter, booth, settin
     booking = agenda.booking_create(actor=person, slot_id=publish(recruiter, booth)[0].pk)
     sms = Notification.objects.get(booking=booking, kind="booked", channel="sms")
     email = Notification.objects.get(booking=booking, kind="booked", channel="email")
-    assert reminders.send(notification_id=sms.pk) == "failed"
-    assert reminders.send(notification_id=email.pk) == "sent"
+    assert send(sms.pk) == "failed"
+    assert send(email.pk) == "sent"
     sms.refresh_from_db()
     assert sms.last_error == "number blocked"
     assert len(mail.outbox) == 1

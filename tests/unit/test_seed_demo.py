@@ -4,8 +4,9 @@ from django.core.management import CommandError, call_command
 from accounts.models import User
 from candidates.models import CandidateProfile
 from employers.models import Employer, Vacancy
+from rooms import demo_data
 from rooms.demo_data import FIXED_CANDIDATES, QUEUE_LENGTHS
-from rooms.models import Fair, QueueEntry
+from rooms.models import Booking, Fair, QueueEntry, Slot
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,12 @@ def test_demo_fair_is_live_and_realistic_and_loads_once(capsys):
     assert waiting.count() == sum(QUEUE_LENGTHS)
     fixed = [person["email"] for person in FIXED_CANDIDATES]
     assert not waiting.filter(candidate__email__in=fixed).exists()  # free to try joining
+    slots = Slot.objects.filter(fair=live)
+    assert slots.count() == demo_data.AGENDA_BOOTHS * demo_data.AGENDA_SLOTS_PER_BOOTH
+    assert slots.values("booth").distinct().count() == demo_data.AGENDA_BOOTHS
+    [booked] = Booking.objects.filter(slot__fair=live)
+    assert booked.candidate.email == demo_data.AGENDA_BOOKED_BY
+    assert booked.state == Booking.State.BOOKED
     assert "demo-fiera-2026" in capsys.readouterr().out
     users = User.objects.count()
     call_command("seed_demo", "--allow-production")

@@ -30,6 +30,7 @@ from candidates.models import CandidateProfile
 from employers.models import Employer, SectorSection, Vacancy
 from employers.services import employer_create
 from rooms import demo_data as demo
+from rooms.agenda import booking_create, slots_publish
 from rooms.models import Fair
 from rooms.queues import queue_join
 from rooms.services import (
@@ -259,7 +260,34 @@ class Seeder:
             self._candidate(data)
         generated = [self._candidate(data) for data in generate_candidates(self.rng)]
         self._lines(live, generated)
+        self._agenda(live, ict)
         return live
+
+    def _agenda(self, fair: Fair, employers: list[SeededEmployer]) -> None:
+        soon = self.now.replace(second=0, microsecond=0) + timedelta(
+            minutes=demo.AGENDA_FIRST_SLOT_MINUTES
+        )
+        first = soon + timedelta(minutes=-soon.minute % 30)
+        step = demo.AGENDA_SLOT_MINUTES + demo.AGENDA_BREAK_MINUTES
+        booths = {booth.employer_id: booth for booth in fair.booths.all()}
+        published = [
+            slots_publish(
+                actor=seeded.recruiter,
+                fair_id=fair.pk,
+                booth_id=booths[seeded.employer.pk].pk,
+                starts_at=first,
+                ends_at=first + timedelta(minutes=step * demo.AGENDA_SLOTS_PER_BOOTH),
+                length_minutes=demo.AGENDA_SLOT_MINUTES,
+                buffer_minutes=demo.AGENDA_BREAK_MINUTES,
+                now=self.now,
+            )
+            for seeded in employers[: demo.AGENDA_BOOTHS]
+        ]
+        booking_create(
+            actor=User.objects.get(email=demo.AGENDA_BOOKED_BY),
+            slot_id=published[0][0].pk,
+            now=self.now,
+        )
 
     def _lines(self, fair: Fair, candidates: list[User]) -> None:
         """People already waiting at the live fair's booths (the demo logins are left free to
