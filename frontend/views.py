@@ -173,7 +173,7 @@ def _booked_message(booking: Booking) -> str:
     return _(
         "Your interview is booked for %(when)s. A confirmation is on its way by email and, "
         "if you gave a mobile number, by text message."
-    ) % {"when": agenda.local_time(booking.slot.starts_at, booking.slot.fair)}
+    ) % {"when": booking.slot.fair.moment_label(booking.slot.starts_at)}
 
 
 @login_required

@@ -43,11 +43,6 @@ Kind = reminders.Kind
 WAITLIST_SCAN = 50
 
 
-def local_time(moment: datetime, fair: Fair) -> str:
-    """The time in the fair's zone, with the zone named."""
-    return f"{moment.astimezone(fair.zone):%Y-%m-%d %H:%M} ({fair.timezone})"
-
-
 # --- publishing ------------------------------------------------------------------------------
 
 
@@ -245,7 +240,7 @@ def _check_can_book(
                 _(
                     "Booking at this booth opens at %(time)s. Join the waitlist to take part in the draw."
                 )
-                % {"time": local_time(window.opens_at, slot.fair)},
+                % {"time": slot.fair.moment_label(window.opens_at)},
             )
         if mine.filter(slot__booth=slot.booth).count() >= window.quota_per_candidate:
             raise DomainError(

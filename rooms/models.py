@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
@@ -96,6 +97,12 @@ class Fair(BaseModel):
 
     def local_end(self) -> datetime:
         return self.ends_at.astimezone(self.zone)
+
+    def moment_label(self, moment: datetime) -> str:
+        """A time in the fair's zone, with the zone named and the date in the active language
+        (messages render in their recipient's): "26 novembre 2026 10:00 (Europe/Rome)"."""
+        local = moment.astimezone(self.zone)
+        return f"{date_format(local, 'DATE_FORMAT')} {time_format(local, 'H:i')} ({self.timezone})"
 
 
 # A called candidate needs time to notice and tap; a recruiter should not wait for ever.

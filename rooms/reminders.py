@@ -233,11 +233,6 @@ def _with_whom(slot: Slot) -> str:
     return slot.office.name
 
 
-def _when(slot: Slot) -> str:
-    local = slot.starts_at.astimezone(slot.fair.zone)
-    return f"{local:%d/%m/%Y %H:%M} ({slot.fair.timezone})"
-
-
 def _where(slot: Slot) -> str:
     if slot.mode == Slot.Mode.IN_PERSON:
         return _("At: %(place)s.") % {"place": slot.place}
@@ -267,7 +262,11 @@ def text(note: Notification) -> str:
     """Short enough for one or two SMS; the email body says the same."""
     booking = note.booking
     slot = booking.slot
-    values = {"who": _with_whom(slot), "when": _when(slot), "where": _where(slot)}
+    values = {
+        "who": _with_whom(slot),
+        "when": slot.fair.moment_label(slot.starts_at),
+        "where": _where(slot),
+    }
     if note.kind == Kind.ROOM_OPEN:
         return _("Your interview with %(who)s is open. Join now: %(link)s") % {
             **values,
