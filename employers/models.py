@@ -4,7 +4,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
@@ -152,7 +152,7 @@ class Vacancy(BaseModel):
     licences = models.JSONField(_("driving licences"), default=list, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("date", "closed"), null=True, blank=True)
     cpi_code = models.CharField(_("CPI office"), max_length=20, blank=True)
     source = models.CharField(
         _("source"), max_length=16, choices=Source.choices, default=Source.MANUAL
@@ -235,10 +235,10 @@ class SyncRun(models.Model):
     watermark_from = models.DateTimeField(_("read from"), null=True, blank=True)
     watermark_to = models.DateTimeField(_("read up to"), null=True, blank=True)
     read = models.PositiveIntegerField(_("records read"), default=0)
-    created = models.PositiveIntegerField(_("created"), default=0)
-    updated = models.PositiveIntegerField(_("updated"), default=0)
+    created = models.PositiveIntegerField(pgettext_lazy("vacancies counted", "created"), default=0)
+    updated = models.PositiveIntegerField(pgettext_lazy("vacancies counted", "updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
-    closed = models.PositiveIntegerField(_("closed"), default=0)
+    closed = models.PositiveIntegerField(pgettext_lazy("vacancies counted", "closed"), default=0)
     expired = models.PositiveIntegerField(_("expired"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
     error = models.TextField(_("error"), blank=True)
