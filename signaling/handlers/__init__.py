@@ -3,6 +3,8 @@
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from channels.db import database_sync_to_async
+
 from accounts.models import User
 from signaling.protocol import COMMANDS, Strict
 
@@ -34,6 +36,25 @@ def command(type_name: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def database_command(
+    type_name: str,
+) -> Callable[[Callable[[User, Any], dict[str, Any]]], Callable[[User, Any], dict[str, Any]]]:
+    """A command that is one call into the services with this socket's user: the sync function
+    runs in Channels' database thread."""
+
+    def register(
+        work: Callable[[User, Any], dict[str, Any]],
+    ) -> Callable[[User, Any], dict[str, Any]]:
+        async def handler(conn: Connection, payload: Any) -> dict[str, Any]:
+            result: dict[str, Any] = await database_sync_to_async(work)(conn.user, payload)
+            return result
+
+        command(type_name)(handler)
+        return work
+
+    return register
+
+
 def load_handlers() -> dict[str, Handler]:
     from signaling.handlers import (  # noqa: F401, PLC0415  (registration)
         booth,
@@ -50,4 +71,4 @@ def load_handlers() -> dict[str, Handler]:
     return HANDLERS
 
 
-__all__ = ["HANDLERS", "Connection", "Strict", "command", "load_handlers"]
+__all__ = ["HANDLERS", "Connection", "Strict", "command", "database_command", "load_handlers"]

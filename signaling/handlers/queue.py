@@ -15,7 +15,7 @@ from rooms.models import QueueEntry
 from rooms.queue_feed import entry_changed, position_for, queue_line, queue_snapshot
 from rooms.selectors import access_booth
 from signaling import groups
-from signaling.handlers import Connection, command
+from signaling.handlers import Connection, command, database_command
 from signaling.protocol import (
     QueueAnswer,
     QueueCall,
@@ -68,55 +68,35 @@ async def unwatch(conn: Connection, payload: QueueUnwatch) -> dict[str, Any]:
     return {"booth_id": payload.booth_id}
 
 
-def _join(user: User, payload: QueueJoin) -> dict[str, Any]:
+@database_command("queue.join")
+def join(user: User, payload: QueueJoin) -> dict[str, Any]:
     entry = queues.queue_join(
         actor=user, booth_id=payload.booth_id, vacancy_id=payload.vacancy_id, note=payload.note
     )
     return _state_for(user, entry.booth_id)
 
 
-@command("queue.join")
-async def join(conn: Connection, payload: QueueJoin) -> dict[str, Any]:
-    state: dict[str, Any] = await database_sync_to_async(_join)(conn.user, payload)
-    return state
-
-
 def _entry_reply(entry: QueueEntry) -> dict[str, Any]:
     return entry_changed(entry).model_dump(mode="json")
 
 
-def _leave(user: User, payload: QueueLeave) -> dict[str, Any]:
+@database_command("queue.leave")
+def leave(user: User, payload: QueueLeave) -> dict[str, Any]:
     return _entry_reply(queues.queue_leave(actor=user, entry_id=payload.entry_id))
 
 
-@command("queue.leave")
-async def leave(conn: Connection, payload: QueueLeave) -> dict[str, Any]:
-    reply: dict[str, Any] = await database_sync_to_async(_leave)(conn.user, payload)
-    return reply
-
-
-def _answer(user: User, payload: QueueAnswer) -> dict[str, Any]:
+@database_command("queue.answer")
+def answer(user: User, payload: QueueAnswer) -> dict[str, Any]:
     session = queues.queue_answer(actor=user, entry_id=payload.entry_id)
     return {"entry_id": payload.entry_id, "session_id": session.pk}
 
 
-@command("queue.answer")
-async def answer(conn: Connection, payload: QueueAnswer) -> dict[str, Any]:
-    reply: dict[str, Any] = await database_sync_to_async(_answer)(conn.user, payload)
-    return reply
-
-
-def _mine(user: User) -> dict[str, Any]:
+@database_command("queue.mine")
+def mine(user: User, _payload: QueueMine) -> dict[str, Any]:
     booth_ids = QueueEntry.objects.filter(
         candidate=user, state__in=QueueEntry.ACTIVE_STATES
     ).values_list("booth_id", flat=True)
     return {"lines": [_state_for(user, booth_id) for booth_id in booth_ids]}
-
-
-@command("queue.mine")
-async def mine(conn: Connection, _payload: QueueMine) -> dict[str, Any]:
-    reply: dict[str, Any] = await database_sync_to_async(_mine)(conn.user)
-    return reply
 
 
 def _console(user: User, booth_id: int) -> dict[str, Any]:
@@ -136,54 +116,29 @@ async def console(conn: Connection, payload: QueueConsole) -> dict[str, Any]:
     return line
 
 
-def _call_next(user: User, payload: QueueCallNext) -> dict[str, Any]:
+@database_command("queue.call_next")
+def call_next(user: User, payload: QueueCallNext) -> dict[str, Any]:
     return _entry_reply(
         queues.queue_call_next(actor=user, booth_id=payload.booth_id, vacancy_id=payload.vacancy_id)
     )
 
 
-@command("queue.call_next")
-async def call_next(conn: Connection, payload: QueueCallNext) -> dict[str, Any]:
-    reply: dict[str, Any] = await database_sync_to_async(_call_next)(conn.user, payload)
-    return reply
-
-
-def _call(user: User, payload: QueueCall) -> dict[str, Any]:
+@database_command("queue.call")
+def call(user: User, payload: QueueCall) -> dict[str, Any]:
     return _entry_reply(queues.queue_call(actor=user, entry_id=payload.entry_id))
 
 
-@command("queue.call")
-async def call(conn: Connection, payload: QueueCall) -> dict[str, Any]:
-    reply: dict[str, Any] = await database_sync_to_async(_call)(conn.user, payload)
-    return reply
-
-
-def _skip(user: User, payload: QueueSkip) -> dict[str, Any]:
+@database_command("queue.skip")
+def skip(user: User, payload: QueueSkip) -> dict[str, Any]:
     return _entry_reply(queues.queue_skip(actor=user, entry_id=payload.entry_id))
 
 
-@command("queue.skip")
-async def skip(conn: Connection, payload: QueueSkip) -> dict[str, Any]:
-    reply: dict[str, Any] = await database_sync_to_async(_skip)(conn.user, payload)
-    return reply
-
-
-def _remove(user: User, payload: QueueRemove) -> dict[str, Any]:
+@database_command("queue.remove")
+def remove(user: User, payload: QueueRemove) -> dict[str, Any]:
     return _entry_reply(queues.queue_remove(actor=user, entry_id=payload.entry_id))
 
 
-@command("queue.remove")
-async def remove(conn: Connection, payload: QueueRemove) -> dict[str, Any]:
-    reply: dict[str, Any] = await database_sync_to_async(_remove)(conn.user, payload)
-    return reply
-
-
-def _pause(user: User, payload: QueuePause) -> dict[str, Any]:
+@database_command("queue.pause")
+def pause(user: User, payload: QueuePause) -> dict[str, Any]:
     booth = queues.queue_pause(actor=user, booth_id=payload.booth_id, paused=payload.paused)
     return {"booth_id": booth.pk, "paused": booth.queue_paused}
-
-
-@command("queue.pause")
-async def pause(conn: Connection, payload: QueuePause) -> dict[str, Any]:
-    reply: dict[str, Any] = await database_sync_to_async(_pause)(conn.user, payload)
-    return reply
