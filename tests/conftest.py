@@ -7,6 +7,7 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.models import Membership, Organisation, User
+from fairplatform.notifications.sms import LocmemBackend
 from tests import factories
 
 
@@ -15,6 +16,11 @@ def _media_root_is_clean() -> Iterator[None]:
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
     shutil.rmtree(settings.CV_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _empty_sms_outbox() -> None:
+    LocmemBackend.outbox.clear()
 
 
 @pytest.fixture

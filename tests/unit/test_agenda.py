@@ -24,11 +24,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _empty_sms_outbox():
-    LocmemBackend.outbox.clear()
-
-
 @pytest.fixture
 def booth():
     return factories.booth(fair_=factories.fair())

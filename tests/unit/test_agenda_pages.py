@@ -21,11 +21,6 @@ from tests.unit.test_agenda import send
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _empty_sms_outbox():
-    LocmemBackend.outbox.clear()
-
-
 @pytest.fixture
 def booth():
     """At a live fair in Rome's zone; slots start tomorrow at 10:00 Rome time."""
