@@ -1,6 +1,7 @@
 """A candidate on a 360 px phone uploads a Europass XML CV and reads the report; a CPI operator
-at a desk validates it; the candidate's page then shows the badge. axe-core finds nothing on the
-CV page, the review list or the review page."""
+at a desk validates it; the candidate's page then shows the badge, and so does the console of a
+recruiter whose line the candidate joins. axe-core finds nothing on the CV page, the review list
+or the review page. Served by a real Daphne (the console needs its socket)."""
 
 import pytest
 from django.test import Client
@@ -31,7 +32,7 @@ def fits(page) -> bool:
     )
 
 
-def test_upload_on_a_phone_validation_at_a_desk_and_the_badge(browser, live_server, tmp_path):
+def test_upload_on_a_phone_validation_at_a_desk_and_the_badge(browser, daphne, tmp_path):
     mario = candidate_register(
         full_name="Mario Rossi",
         password=factories.PASSWORD,
@@ -45,13 +46,13 @@ def test_upload_on_a_phone_validation_at_a_desk_and_the_badge(browser, live_serv
 
     phone = signed_in(
         browser,
-        live_server.url,
+        daphne.url,
         mario,
         viewport={"width": 360, "height": 740},
         is_mobile=True,
         has_touch=True,
     ).new_page()
-    phone.goto(live_server.url + "/")
+    phone.goto(daphne.url + "/")
     phone.get_by_role("link", name="Go to your CV").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Your CV")
     assert axe_violations(phone) == []
@@ -66,9 +67,9 @@ def test_upload_on_a_phone_validation_at_a_desk_and_the_badge(browser, live_serv
     assert fits(phone)
 
     desk = signed_in(
-        browser, live_server.url, operator, viewport={"width": 1280, "height": 900}
+        browser, daphne.url, operator, viewport={"width": 1280, "height": 900}
     ).new_page()
-    desk.goto(live_server.url + "/staff/")
+    desk.goto(daphne.url + "/staff/")
     desk.get_by_role("link", name="CVs to review").click()
     expect(desk.get_by_role("heading", level=1)).to_have_text("CVs to review")
     assert axe_violations(desk) == []
@@ -86,3 +87,18 @@ def test_upload_on_a_phone_validation_at_a_desk_and_the_badge(browser, live_serv
     expect(phone.locator("#cv-state").get_by_text("Validated by CPI on")).to_be_visible()
     assert axe_violations(phone) == []
     assert fits(phone)
+
+    booth = factories.booth(
+        fair_=factories.live_fair(), employer_=factories.employer("Vesuvio Cloud S.r.l.")
+    )
+    recruiter = factories.member(booth.employer.organisation, Membership.Role.RECRUITER)
+    phone.goto(f"{daphne.url}/booths/{booth.pk}/")
+    phone.locator("#queue-join").click()
+    expect(phone.locator("#queue-position")).to_have_attribute("data-position", "1")
+    console = signed_in(
+        browser, daphne.url, recruiter, viewport={"width": 1280, "height": 900}
+    ).new_page()
+    console.goto(f"{daphne.url}/staff/booths/{booth.pk}/queue/")
+    row = console.locator("#console-line > li")
+    expect(row).to_contain_text("Mario Rossi")
+    expect(row.locator(".cv-badge")).to_contain_text("CV validated by CPI on")
