@@ -123,7 +123,8 @@ class CVVersion(models.Model):
     class IdentityMethod(models.TextChoices):
         SPID = "spid", _("SPID")
         CIE = "cie", _("Electronic identity card (CIE)")
-        DOCUMENT = "document", _("Identity document checked by an operator")
+        VIDEO_DOCUMENT = "video_document", _("Identity document shown on camera in a video call")
+        IN_PERSON = "in_person", _("Identity document checked in person at a CPI office")
 
     profile = models.ForeignKey(
         CandidateProfile, on_delete=models.CASCADE, related_name="cv_versions"
@@ -142,7 +143,7 @@ class CVVersion(models.Model):
     text = models.TextField(_("text for search"), blank=True)
     report = models.JSONField(_("validation report"), default=dict, blank=True)
     identity_method = models.CharField(
-        _("identity checked by"), max_length=10, choices=IdentityMethod.choices, blank=True
+        _("identity checked by"), max_length=16, choices=IdentityMethod.choices, blank=True
     )
     qualification_checks = models.JSONField(
         _("qualifications checked by the operator"), default=list, blank=True

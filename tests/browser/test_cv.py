@@ -76,7 +76,7 @@ def test_upload_on_a_phone_validation_at_a_desk_and_the_badge(browser, daphne, t
     desk.get_by_role("link", name="Mario Rossi").click()
     expect(desk.get_by_role("heading", level=1)).to_have_text("CV of Mario Rossi")
     assert axe_violations(desk) == []
-    desk.get_by_label("Identity document checked by an operator").check()
+    desk.get_by_label("Identity document shown on camera in a video call").check()
     desk.get_by_role("group", name="Laurea in Informatica").get_by_label("Checked by me").check()
     desk.get_by_label("Validated by an operator").check()
     desk.get_by_role("button", name="Save the review").click()

@@ -396,7 +396,7 @@ def test_the_operator_validates_with_identity_and_qualification_checks(mario, op
     response = client.post(
         f"/staff/cvs/{version.pk}/",
         {
-            "identity_method": "document",
+            "identity_method": "in_person",
             "outcome": "validated",
             "note": "",
             "q_work.0": "declared",
@@ -407,7 +407,7 @@ def test_the_operator_validates_with_identity_and_qualification_checks(mario, op
     assert response.status_code == 302
     version.refresh_from_db()
     assert version.state == CVVersion.State.VALIDATED
-    assert version.identity_method == "document"
+    assert version.identity_method == "in_person"
     assert version.reviewed_by == operator
     assert {"item": "education.0", "checked": True} in version.qualification_checks
     page = client.get(f"/staff/cvs/{version.pk}/").content.decode()

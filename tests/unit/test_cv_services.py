@@ -252,7 +252,7 @@ def test_operator_validates_with_identity_and_qualification_checks(cv, operator)
         actor=operator,
         version=cv,
         outcome=CVVersion.State.VALIDATED,
-        identity_method=CVVersion.IdentityMethod.DOCUMENT,
+        identity_method=CVVersion.IdentityMethod.VIDEO_DOCUMENT,
         qualification_checks=[{"item": "education.0", "checked": True}],
         note="Diploma seen.",
     )
