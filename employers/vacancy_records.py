@@ -182,9 +182,12 @@ def normalise(raw: RawVacancy, sectors: SectorIndex) -> VacancyRecord | Rejectio
     )
 
 
+# What json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False) builds on each call.
+_HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
+
+
 def content_hash(fields: dict[str, Any]) -> str:
-    text = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(_HASH_ENCODER.encode(fields).encode()).hexdigest()
 
 
 def _check(
