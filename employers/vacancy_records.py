@@ -146,7 +146,7 @@ def normalise(raw: RawVacancy, sectors: SectorIndex) -> VacancyRecord | Rejectio
     fields: dict[str, Any] = {
         "status": raw.status,
         "title": title,
-        "description": strip_tags(raw.description).strip(),
+        "description": _text(raw.description),
         "positions": raw.positions,
         "employer_name": raw.employer_name.strip(),
         "employer_tax_code": raw.employer_tax_code.strip().upper(),
@@ -182,9 +182,17 @@ def normalise(raw: RawVacancy, sectors: SectorIndex) -> VacancyRecord | Rejectio
     )
 
 
+# What json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False) builds on each call.
+_HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
+
+
 def content_hash(fields: dict[str, Any]) -> str:
-    text = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(_HASH_ENCODER.encode(fields).encode()).hexdigest()
+
+
+def _text(html: str) -> str:
+    # strip_tags returns a string without "<" as it is; most descriptions are plain text.
+    return (strip_tags(html) if "<" in html else html).strip()
 
 
 def _check(

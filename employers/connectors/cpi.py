@@ -1,6 +1,5 @@
 """The CPI vacancy database, read through the export view contract (standards.md §1.8)."""
 
-import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -8,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connections
 from django.db.backends.utils import CursorWrapper
+from psycopg.types.json import JsonbLoader
 
 from employers.connectors.base import Batch, Item, Position
 from employers.models import Vacancy
@@ -22,7 +22,7 @@ COLUMNS = [
     "cp2011_code", "isco08_code", "esco_uri", "contract_code", "working_time_code",
     "education_code", "languages", "licences", "cpi_code", "clic_codiceofferta",
 ]  # fmt: skip
-JSON_COLUMNS = ("languages", "licences")
+SOURCE_REF, ROW_VERSION, UPDATED_AT, STATUS = range(4)  # positions in COLUMNS
 STATUSES = {"PUBLISHED": Vacancy.Status.PUBLISHED, "CLOSED": Vacancy.Status.CLOSED}
 TOMBSTONE = "WITHDRAWN"
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
@@ -71,11 +71,14 @@ class CpiConnector:
         position = start or Position(BEGINNING, "")
         while True:
             with self.connection.cursor() as cursor:
+                # jsonb decoded by psycopg (Django's loader hands it over as text, for
+                # JSONField): each list is parsed once, in the rows as fetched.
+                cursor.cursor.adapters.register_loader("jsonb", JsonbLoader)
                 cursor.execute(_CHANGES, [position.at, position.ref, self.batch_size])
-                rows = [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+                rows = cursor.fetchall()
             if not rows:
                 return
-            position = Position(rows[-1]["updated_at"], rows[-1]["source_ref"])
+            position = Position(rows[-1][UPDATED_AT], rows[-1][SOURCE_REF])
             yield Batch([self._item(row) for row in rows], position)
             if len(rows) < self.batch_size:
                 return
@@ -104,50 +107,60 @@ class CpiConnector:
     def close(self) -> None:
         self.connection.close()
 
-    def _item(self, row: dict[str, Any]) -> Item:
+    def _item(self, row: tuple[Any, ...]) -> Item:
         if self._decoders is None:
             with self.connection.cursor() as cursor:
                 self._decoders = Decoders(cursor)
             self._sectors = SectorIndex()
         assert self._sectors is not None  # noqa: S101 - set together with the decoders
-        if row["status"] == TOMBSTONE and row["source_ref"] and row["row_version"] is not None:
-            return Tombstone(row["source_ref"], row["row_version"])
+        if row[STATUS] == TOMBSTONE and row[SOURCE_REF] and row[ROW_VERSION] is not None:
+            return Tombstone(row[SOURCE_REF], row[ROW_VERSION])
         return normalise(self._raw(row, self._decoders), self._sectors)
 
-    def _raw(self, row: dict[str, Any], decoders: Decoders) -> RawVacancy:
+    def _raw(self, row: tuple[Any, ...], decoders: Decoders) -> RawVacancy:
+        (
+            source_ref, row_version, updated_at, status, published_at, expires_at, title,
+            description, positions_count, employer_tax_code, employer_name, employer_visible,
+            comune_istat, comune_belfiore, ateco_code, ateco_version, cp2011_code, isco08_code,
+            esco_uri, contract_code, working_time_code, education_code, languages, licences,
+            cpi_code, clic_codiceofferta,
+        ) = row  # fmt: skip
+        languages = _as_list(languages)
+        licences = _as_list(licences)
+        sent = dict(zip(COLUMNS, row, strict=True))
+        sent["languages"] = languages
+        sent["licences"] = licences
         raw = RawVacancy(
-            source_ref=row["source_ref"] or "",
-            version=row["row_version"],
-            updated_at=row["updated_at"],
-            status=STATUSES.get(row["status"], row["status"] or ""),
-            raw=_as_sent(row),
-            title=row["title"] or "",
-            description=row["description"] or "",
-            positions=row["positions_count"],
-            employer_name=row["employer_name"] or "",
-            employer_tax_code=row["employer_tax_code"] or "",
-            employer_visible=row["employer_visible"] is not False,
-            comune_istat=row["comune_istat"] or "",
-            comune_belfiore=row["comune_belfiore"] or "",
-            ateco_code=row["ateco_code"] or "",
-            ateco_version=row["ateco_version"] or "",
-            cp2011_code=row["cp2011_code"] or "",
-            isco08_code=row["isco08_code"] or "",
-            esco_uri=row["esco_uri"] or "",
-            languages=_json_list(row["languages"]),
-            licences=_json_list(row["licences"]),
-            published_at=row["published_at"],
-            expires_on=row["expires_at"],
-            cpi_code=row["cpi_code"] or "",
+            source_ref=source_ref or "",
+            version=row_version,
+            updated_at=updated_at,
+            status=STATUSES.get(status, status or ""),
+            raw=sent,
+            title=title or "",
+            description=description or "",
+            positions=positions_count,
+            employer_name=employer_name or "",
+            employer_tax_code=employer_tax_code or "",
+            employer_visible=employer_visible is not False,
+            comune_istat=comune_istat or "",
+            comune_belfiore=comune_belfiore or "",
+            ateco_code=ateco_code or "",
+            ateco_version=ateco_version or "",
+            cp2011_code=cp2011_code or "",
+            isco08_code=isco08_code or "",
+            esco_uri=esco_uri or "",
+            languages=languages,
+            licences=licences,
+            published_at=published_at,
+            expires_on=expires_at,
+            cpi_code=cpi_code or "",
         )
-        if row["clic_codiceofferta"]:
-            raw.external_ids["clic_codiceofferta"] = row["clic_codiceofferta"]
-        raw.contract_type = _decode(raw, decoders.contract, row["contract_code"], "contract")
-        raw.working_time = _decode(
-            raw, decoders.working_time, row["working_time_code"], "working_time"
-        )
-        if row["education_code"] is not None:
-            level = _decode(raw, decoders.education, row["education_code"], "education")
+        if clic_codiceofferta:
+            raw.external_ids["clic_codiceofferta"] = clic_codiceofferta
+        raw.contract_type = _decode(raw, decoders.contract, contract_code, "contract")
+        raw.working_time = _decode(raw, decoders.working_time, working_time_code, "working_time")
+        if education_code is not None:
+            level = _decode(raw, decoders.education, education_code, "education")
             raw.education_eqf = None if level in (None, "") else int(level)
         return raw
 
@@ -166,11 +179,6 @@ def _table(cursor: CursorWrapper, sql: str) -> dict[str, Any]:
     return dict(cursor.fetchall())
 
 
-def _json_list(value: Any) -> list[Any]:
-    # Django's psycopg backend hands jsonb over as text, for JSONField to decode.
-    decoded = json.loads(value) if isinstance(value, str) else value
-    return decoded if isinstance(decoded, list) else []
-
-
-def _as_sent(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, **{column: _json_list(row[column]) for column in JSON_COLUMNS}}
+def _as_list(value: Any) -> list[Any]:
+    """A decoded jsonb value that should be a list; anything else (null too) is none."""
+    return value if isinstance(value, list) else []
