@@ -19,6 +19,7 @@ from accounts.forms import StaffAccountForm
 from accounts.models import Membership, Organisation, User
 from accounts.permissions import Perm, can, require
 from accounts.services import staff_account_create
+from candidates.match_selectors import vacancies_for_preselection
 from employers import services as employer_services
 from employers.selectors import access_sync_run, sync_runs_recent
 from employers.vacancy_sync import vacancies_import_file
@@ -100,6 +101,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "can_start_interviews": _can_start_some_interview(user),
             "interviews": interviews_of(user=user),
             "can_review_cvs": can(user, Perm.CV_REVIEW),
+            "preselect_vacancies": vacancies_for_preselection(actor=user)[:50],
         },
     )
 

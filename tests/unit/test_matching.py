@@ -175,7 +175,7 @@ def test_more_of_what_is_asked_never_lowers_the_score(person, extra_level):
             **person.languages,
             "en": tuple(
                 min(7, level + extra_level) for level in person.languages.get("en", (0, 0, 0))
-            ),  # type: ignore[dict-item]
+            ),
         },
         eqf=min(8, (person.eqf or 0) + extra_level),
         nuts=person.nuts,
