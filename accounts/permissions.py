@@ -41,6 +41,7 @@ class Perm(StrEnum):
     WAITLIST_JOIN = "waitlist:join"
     CANDIDATE_VIEW = "candidate:view"
     VACANCY_IMPORT = "vacancy:import"
+    VACANCY_PRESELECT = "vacancy:preselect"
 
 
 def has_role(user: Actor, organisation_id: int, *roles: str) -> bool:
@@ -172,6 +173,16 @@ def _can_cancel_booking(user: Actor, booking: Any) -> bool:
     )
 
 
+def _can_preselect(user: Actor, vacancy: Any) -> bool:
+    """Ranked candidates for a vacancy: its employer's admins and recruiters, and CPI/EURES
+    organisers (imported vacancies often have no employer account; the CPI pre-selects)."""
+    if _is_organiser_anywhere(user):
+        return True
+    return vacancy.employer_id is not None and has_role(
+        user, vacancy.employer.organisation_id, Role.EMPLOYER_ADMIN, Role.RECRUITER
+    )
+
+
 def _can_join_waitlist(user: Actor, booth: Any) -> bool:
     return user.is_authenticated and _can_view_fair(user, booth.fair)
 
@@ -204,6 +215,7 @@ RULES: dict[Perm, Callable[[Actor, Any], bool]] = {
     Perm.CANDIDATE_VIEW: _can_view_candidate,
     # The vacancy sources serve the whole region: any CPI or EURES organiser runs and reads them.
     Perm.VACANCY_IMPORT: lambda user, _obj: _is_organiser_anywhere(user),
+    Perm.VACANCY_PRESELECT: _can_preselect,
 }
 
 

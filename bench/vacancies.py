@@ -166,8 +166,6 @@ def main() -> None:
         "copy_rows_per_s": round(copy_per_s),
         "incremental_1000_s": round(result["incremental_s"], 3),
         "peak_rss_mb": round(result["peak_rss_mb"], 1),
-        # The match score is not built yet (issue #6, part 5).
-        "match_10k_ms": None,
     }
     report(
         "vacancies",

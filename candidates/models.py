@@ -54,6 +54,14 @@ class CandidateProfile(BaseModel):
     preferred_channel = models.CharField(
         _("how we contact you"), max_length=8, choices=Channel.choices, default=Channel.SMS
     )
+    # Where the candidate lives, as the most precise NUTS code known (province or region): the
+    # place criterion of the match score (employers/matching.py).
+    nuts = models.CharField(_("where you live (NUTS code)"), max_length=5, blank=True)
+    willing_to_relocate = models.BooleanField(
+        _("willing to move for work"),
+        default=False,
+        help_text=_("EURES mobility: jobs in other regions or countries count as near."),
+    )
     # Private storage, like CVs: a photo of a person is shown only through a checked view.
     photo = models.FileField(
         _("photo"), storage=cv_storage, upload_to=photo_upload_path, max_length=200, blank=True
@@ -236,3 +244,30 @@ class CVShare(models.Model):
     def __str__(self) -> str:
         state = "withdrawn" if self.withdrawn_at else "open"
         return f"{self.profile} → {self.employer} ({state})"
+
+
+class CandidateMatchFeatures(models.Model):
+    """What the match score needs of a candidate, precomputed from the current CV and the
+    profile (candidates/match_features.py), so ranking thousands is one narrow query."""
+
+    profile = models.OneToOneField(
+        CandidateProfile, on_delete=models.CASCADE, primary_key=True, related_name="match_features"
+    )
+    # ISCO-08 codes of the jobs on the CV.
+    isco = models.JSONField(default=list, blank=True)
+    skills = models.JSONField(default=list, blank=True)
+    # {"en": [read, write, speak]} as CEFR ranks (A1 = 1 … C2 = 6, native = 7).
+    languages = models.JSONField(default=dict, blank=True)
+    eqf = models.PositiveSmallIntegerField(null=True, blank=True)
+    nuts = models.CharField(max_length=5, blank=True)
+    relocate = models.BooleanField(default=False)
+    # Held categories, with those each one implies.
+    licences = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("match features")
+        verbose_name_plural = _("match features")
+
+    def __str__(self) -> str:
+        return f"features of {self.profile_id}"

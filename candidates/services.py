@@ -17,6 +17,7 @@ from accounts.models import User
 from accounts.permissions import Perm, require
 from candidates.cv.checks import check_cv
 from candidates.cv.reader import read_cv, too_large
+from candidates.match_features import match_features_refresh
 from candidates.models import CandidateProfile, CVAccess, CVShare, CVVersion
 from candidates.selectors import REVIEW_PENDING, cv_current_versions
 from candidates.storage import cv_storage
@@ -70,6 +71,7 @@ def cv_upload(*, actor: User, profile: CandidateProfile, upload: UploadedFile) -
                 kind=version.kind,
                 errors=len(report.errors),
             )
+            match_features_refresh(profile=profile)
     except BaseException:
         # The row was not written, so the file must not outlive it.
         if version.file.name:
@@ -224,7 +226,24 @@ def cv_version_delete(*, actor: User, version: CVVersion) -> None:
     require(actor, Perm.CV_MANAGE, version.profile)
     audit_record(actor=actor, action="candidates.cv.deleted", obj=version, number=version.number)
     delete_files_on_commit([version.file.name])
+    profile = version.profile
     version.delete()
+    match_features_refresh(profile=profile)
+
+
+@transaction.atomic
+def candidate_place_set(
+    *, actor: User, profile: CandidateProfile, nuts: str, willing_to_relocate: bool
+) -> CandidateProfile:
+    """Where the candidate lives and whether they would move: the place of the match score."""
+    require(actor, Perm.CV_MANAGE, profile)
+    profile.nuts = nuts.upper()
+    profile.willing_to_relocate = willing_to_relocate
+    profile.full_clean()
+    profile.save(update_fields=["nuts", "willing_to_relocate", "updated_at"])
+    audit_record(actor=actor, action="candidates.place.set", obj=profile)
+    match_features_refresh(profile=profile)
+    return profile
 
 
 @transaction.atomic

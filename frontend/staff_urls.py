@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontend import staff_cv_views
+from frontend import staff_cv_views, staff_match_views
 from frontend import staff_views as views
 
 app_name = "staff"
@@ -22,6 +22,29 @@ urlpatterns = [
     path("vacancy-imports/<int:run_id>/", views.vacancy_import, name="vacancy_import"),
     path("interviews/new/", views.interview_new, name="interview_new"),
     path("cvs/", staff_cv_views.cv_list, name="cv_list"),
+    path("fair-series/", staff_match_views.series_list, name="series_list"),
+    path("fair-series/new/", staff_match_views.series_edit, name="series_new"),
+    path("fair-series/<int:series_id>/", staff_match_views.series_edit, name="series_edit"),
+    path(
+        "fairs/<int:fair_id>/proposals/",
+        staff_match_views.fair_proposals_page,
+        name="fair_proposals",
+    ),
+    path(
+        "fairs/<int:fair_id>/proposals/approve/",
+        staff_match_views.fair_proposals_approve,
+        name="fair_proposals_approve",
+    ),
+    path(
+        "vacancies/<int:vacancy_id>/candidates/",
+        staff_match_views.vacancy_preselection,
+        name="vacancy_preselection",
+    ),
+    path(
+        "vacancies/<int:vacancy_id>/candidates/invite/",
+        staff_match_views.vacancy_invite,
+        name="vacancy_invite",
+    ),
     path("cvs/<int:version_id>/", staff_cv_views.cv_review_page, name="cv_review"),
     path(
         "organisations/<int:organisation_id>/people/new/",

@@ -21,6 +21,7 @@ from accounts.forms import StaffAccountForm
 from accounts.models import Membership, Organisation, User
 from accounts.permissions import Perm, can, require
 from accounts.services import staff_account_create
+from candidates.match_selectors import vacancies_for_preselection
 from employers import services as employer_services
 from employers.models import Vacancy
 from employers.selectors import access_sync_run, sync_runs_recent
@@ -110,6 +111,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "interviews": interviews_of(user=user),
             "can_review_cvs": can(user, Perm.CV_REVIEW),
             "offices": _offices_of(user),
+            "preselect_vacancies": vacancies_for_preselection(actor=user)[:50],
         },
     )
 

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from frontend import views
+from frontend import match_views, views
 
 app_name = "frontend"
 urlpatterns = [
     path("", views.home, name="home"),
     path("fairs/<int:fair_id>/", views.fair_detail, name="fair"),
+    path("fairs/<int:fair_id>/vacancies/", match_views.fair_matches, name="fair_matches"),
+    path("fairs/<int:fair_id>/where-i-live/", match_views.place_set, name="place_set"),
     path("booths/<int:booth_id>/", views.booth_detail, name="booth"),
     path("vacancies/<int:vacancy_id>/", views.vacancy_detail, name="vacancy"),
     path("booths/<int:booth_id>/book/", views.booth_book, name="booth_book"),

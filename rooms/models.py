@@ -71,6 +71,15 @@ class Fair(BaseModel):
         default=True,
         help_text=_("When off, candidates see only how long they may wait, not their position."),
     )
+    # NUTS codes (region or province) whose vacancies the fair proposes; empty: the region
+    # named in `region`, if it is an Italian region's name.
+    nuts_codes = models.JSONField(_("regions (NUTS codes)"), default=list, blank=True)
+    # ISCO-08 prefixes (1 to 4 digits); empty: every occupation of the fair's sectors.
+    occupation_filter = models.JSONField(_("occupations (ISCO-08)"), default=list, blank=True)
+    series = models.ForeignKey(
+        "FairSeries", null=True, blank=True, on_delete=models.SET_NULL, related_name="fairs"
+    )
+    series_date = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("fair")
@@ -81,7 +90,13 @@ class Fair(BaseModel):
                 condition=Q(ends_at__gt=F("starts_at")),
                 name="fair_ends_after_start",
                 violation_error_message=_("The fair must end after it starts."),
-            )
+            ),
+            # A series makes at most one fair per date, however often its task runs.
+            models.UniqueConstraint(
+                fields=["series", "series_date"],
+                condition=Q(series__isnull=False),
+                name="fair_one_per_series_date",
+            ),
         ]
         indexes = [models.Index(fields=["status", "starts_at"])]
 
@@ -103,6 +118,87 @@ class Fair(BaseModel):
         (messages render in their recipient's): "26 novembre 2026 10:00 (Europe/Rome)"."""
         local = moment.astimezone(self.zone)
         return f"{date_format(local, 'DATE_FORMAT')} {time_format(local, 'H:i')} ({self.timezone})"
+
+
+def validate_codes(value: object) -> None:
+    if not isinstance(value, list) or not all(
+        isinstance(code, str) and code.isalnum() and 1 <= len(code) <= 5 for code in value
+    ):
+        raise ValidationError(_("Give codes separated by commas, e.g. ITF3, ITF33."))
+
+
+class FairSeries(BaseModel):
+    """Fairs at a fixed cadence ("ICT, first Tuesday of each month, Campania"): the next ones
+    are created ahead of time as drafts (rooms/series.py)."""
+
+    class Rule(models.TextChoices):
+        MONTHLY = "monthly", _("The nth weekday of each month")
+        WEEKLY = "weekly", _("Every N weeks")
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    class Nth(models.IntegerChoices):
+        FIRST = 1, _("first")
+        SECOND = 2, _("second")
+        THIRD = 3, _("third")
+        FOURTH = 4, _("fourth")
+        LAST = -1, _("last")
+
+    title = models.CharField(_("title"), max_length=160)
+    description = models.TextField(_("description"), blank=True)
+    organiser = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="fair_series",
+        verbose_name=_("organised by"),
+        limit_choices_to={"kind__in": [Organisation.Kind.CPI, Organisation.Kind.EURES]},
+    )
+    sectors = models.ManyToManyField(SectorSection, verbose_name=_("sectors"), related_name="+")
+    region = models.CharField(_("region"), max_length=80)
+    nuts_codes = models.JSONField(
+        _("regions (NUTS codes)"), default=list, blank=True, validators=[validate_codes]
+    )
+    occupation_filter = models.JSONField(
+        _("occupations (ISCO-08)"), default=list, blank=True, validators=[validate_codes]
+    )
+    rule = models.CharField(_("repeats"), max_length=8, choices=Rule.choices)
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    nth = models.SmallIntegerField(_("which week"), choices=Nth.choices, default=Nth.FIRST)
+    every_weeks = models.PositiveSmallIntegerField(
+        _("every how many weeks"), default=1, validators=[MinValueValidator(1)]
+    )
+    starts_on = models.DateField(_("first date"), help_text=_("No fair before this date."))
+    start_time = models.TimeField(_("starts at"))
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(15), MaxValueValidator(24 * 60)]
+    )
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Rome", validators=[validate_timezone]
+    )
+    languages = models.JSONField(
+        _("languages"), default=default_languages, validators=[validate_languages]
+    )
+    ahead = models.PositiveSmallIntegerField(
+        _("fairs created ahead"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("fair series")
+        verbose_name_plural = _("fair series")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 # A called candidate needs time to notice and tap; a recruiter should not wait for ever.

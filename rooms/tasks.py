@@ -4,7 +4,7 @@ from celery import Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from rooms import agenda, interviews, queues, reminders
+from rooms import agenda, interviews, queues, reminders, series
 from rooms.services import fairs_advance_status as fairs_advance_status_service
 
 
@@ -70,3 +70,8 @@ def agenda_mark_no_shows(now: str | None = None) -> int:
 @shared_task(name="rooms.tasks.agenda_open_booking_windows", ignore_result=True)
 def agenda_open_booking_windows(now: str | None = None) -> int:
     return agenda.booking_windows_open(now=_moment(now))
+
+
+@shared_task(name="rooms.tasks.fair_series_extend", ignore_result=True)
+def fair_series_extend(now: str | None = None) -> int:
+    return series.fair_series_extend_all(now=_moment(now))

@@ -28,6 +28,9 @@ class WorkExperience(BaseModel):
     country: str = ""
     period: Period = Field(default_factory=Period)
     description: str = ""
+    # ISCO-08 unit group (four digits) when the file codes the occupation; the match score's
+    # occupation criterion reads it.
+    occupation_isco: str = ""
 
 
 class Education(BaseModel):

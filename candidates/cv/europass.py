@@ -74,6 +74,12 @@ def parse_europass(data: bytes) -> tuple[StructuredCV, str]:
     )
 
 
+def isco_code(value: str) -> str:
+    """An ISCO-08 unit group (four digits) or nothing: codes of other lists are not guessed."""
+    digits = value.strip()
+    return digits if len(digits) == 4 and digits.isdigit() else ""
+
+
 def _truthy(value: str) -> bool:
     return value.strip().lower() in {"true", "1"}
 
@@ -126,6 +132,7 @@ def _candidate(root: ET.Element) -> StructuredCV:
                         child(position, "EmploymentPeriod"), "CurrentIndicator"
                     ),
                     description=text_at(position, "Description"),
+                    occupation_isco=isco_code(text_at(position, "JobCategory", "CategoryCode")),
                 )
             )
     for attendance in descendants(
@@ -219,6 +226,7 @@ def _skills_passport(root: ET.Element) -> StructuredCV:
                 country=text_at(employer_address, "Country", "Code"),
                 period=_skills_passport_period(child(experience, "Period")),
                 description=text_at(experience, "Activities"),
+                occupation_isco=isco_code(text_at(experience, "Position", "Code")),
             )
         )
     for education in descendants(learner, "Education"):

@@ -234,6 +234,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
     },
     "cv-purge-expired": {"task": "candidates.tasks.cv_purge_expired", "schedule": 6 * 3600.0},
+    # Recurring sector fairs: the next ones of each series, created ahead as drafts.
+    "fair-series-extend": {
+        "task": "rooms.tasks.fair_series_extend",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

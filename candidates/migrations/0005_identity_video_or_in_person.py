@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("candidates", "0003_profile_photo"),
+        ("candidates", "0004_match_features"),
     ]
 
     operations = [

@@ -1,0 +1,237 @@
+"""Reads for the match score: recruiters' pre-selection (candidates ranked for a vacancy) and
+candidates' view of a fair's vacancies ranked by their match. Scoring is employers/matching.py.
+
+Ranking 10,000 candidates is one query on `CandidateMatchFeatures` (seven narrow columns, only
+people who share their profile with employers now) and a pure-Python loop; names are read
+afterwards for the rows shown only.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.permissions import Actor, Perm, can
+from candidates.match_features import (
+    FEATURE_COLUMNS,
+    features_from_row,
+    match_features_ensure,
+    match_features_refresh,
+)
+from candidates.models import CandidateMatchFeatures, CandidateProfile, ConsentRecord
+from employers.matching import (
+    Explanation,
+    Features,
+    Needs,
+    explain,
+    place_step,
+    rank,
+    vacancy_needs,
+)
+from employers.models import Vacancy
+from employers.selectors import open_vacancy_filter
+from fairplatform.errors import NotFound
+from rooms.models import Booth, Fair, Invitation
+
+PRESELECTION_ROWS = 100
+# Place filter: the largest step of the ladder kept (0 province, 1 region, 2 country).
+PLACE_FILTERS = {"province": 0, "region": 1, "country": 2}
+
+
+def needs_of(vacancy: Vacancy) -> Needs:
+    return vacancy_needs(
+        isco=vacancy.occupation_isco,
+        languages=vacancy.languages or [],
+        eqf=vacancy.education_eqf,
+        nuts3=vacancy.nuts3,
+        licences=vacancy.licences or [],
+    )
+
+
+def sharing_profiles() -> QuerySet[CandidateProfile]:
+    """Profiles whose latest 'show my profile to employers' consent is a grant."""
+    latest = (
+        ConsentRecord.objects.filter(
+            profile=OuterRef("pk"), purpose=ConsentRecord.Purpose.SHARE_WITH_EMPLOYERS
+        )
+        .order_by("-recorded_at", "-pk")
+        .values("granted")[:1]
+    )
+    return CandidateProfile.objects.annotate(shares=Subquery(latest)).filter(shares=True)
+
+
+def access_preselection_vacancy(*, actor: Actor, vacancy_id: int) -> Vacancy:
+    """One error for 'missing' and 'not yours', so ids cannot be probed."""
+    vacancy = (
+        Vacancy.objects.filter(open_vacancy_filter(), pk=vacancy_id)
+        .select_related("employer", "sector")
+        .first()
+    )
+    if vacancy is None or not can(actor, Perm.VACANCY_PRESELECT, vacancy):
+        raise NotFound("vacancy.not_found", _("This vacancy does not exist or is not yours."))
+    return vacancy
+
+
+def vacancies_for_preselection(*, actor: User) -> QuerySet[Vacancy]:
+    """Open vacancies this person may pre-select for: their employers', or for organisers the
+    ones shown at their fairs."""
+    vacancies = Vacancy.objects.filter(open_vacancy_filter()).select_related("employer")
+    employer_orgs = [
+        m.organisation_id
+        for m in actor.memberships.all()
+        if m.role in ("employer_admin", "recruiter")
+    ]
+    organiser_of = [m.organisation_id for m in actor.memberships.all() if m.role == "organiser"]
+    return (
+        vacancies.filter(
+            Q(employer__organisation_id__in=employer_orgs)
+            | Q(booths__fair__organiser_id__in=organiser_of)
+        )
+        .distinct()
+        .order_by("title")
+    )
+
+
+def ranked_features(
+    needs: Needs, profiles: QuerySet[CandidateProfile] | None = None
+) -> tuple[list[tuple[int, int]], dict[int, Features]]:
+    """(score, profile id) best first, and each profile's features. One query."""
+    match_features_ensure()
+    rows = CandidateMatchFeatures.objects.filter(
+        profile__in=(profiles if profiles is not None else sharing_profiles()).values("pk")
+    ).values_list("profile_id", *FEATURE_COLUMNS)
+    features = {row[0]: features_from_row(row[1:]) for row in rows}
+    return rank(needs, features.items()), features
+
+
+@dataclass
+class PreselectionRow:
+    profile: CandidateProfile
+    score: int
+    explanation: Explanation
+    invited: bool
+
+
+@dataclass
+class Preselection:
+    rows: list[PreselectionRow]
+    matching: int  # after filters, before the page limit
+    total: int  # everyone sharing their profile
+
+
+def preselection(
+    *,
+    vacancy: Vacancy,
+    min_score: int = 0,
+    language: str = "",
+    place: str = "",
+    sort: str = "score",
+    limit: int = PRESELECTION_ROWS,
+) -> Preselection:
+    needs = needs_of(vacancy)
+    ranked, features = ranked_features(needs)
+    max_step = PLACE_FILTERS.get(place)
+    kept = []
+    for score_, profile_id in ranked:
+        if score_ < min_score:
+            break  # best first: nobody further down reaches it
+        these = features[profile_id]
+        if language and language not in these.languages:
+            continue
+        if max_step is not None and not these.relocate:
+            step = place_step(needs, these)
+            if step is None or step > max_step:
+                continue
+        kept.append((score_, profile_id))
+    shown = kept[:limit]
+    profiles = CandidateProfile.objects.select_related("user").in_bulk([pk for _s, pk in shown])
+    invited = set(
+        Invitation.objects.filter(
+            vacancy=vacancy, candidate__candidate_profile__in=[pk for _s, pk in shown]
+        ).values_list("candidate__candidate_profile", flat=True)
+    )
+    rows = [
+        PreselectionRow(
+            profile=profiles[pk],
+            score=score_,
+            explanation=explain(needs, features[pk]),
+            invited=pk in invited,
+        )
+        for score_, pk in shown
+    ]
+    if sort == "name":
+        rows.sort(key=lambda row: row.profile.user.full_name.lower())
+    return Preselection(rows=rows, matching=len(kept), total=len(ranked))
+
+
+def invitation_booths(*, vacancy: Vacancy, now: datetime | None = None) -> QuerySet[Booth]:
+    """Booths showing this vacancy at fairs that have not ended: where an invitation leads."""
+    now = now or timezone.now()
+    return (
+        vacancy.booths.filter(fair__ends_at__gt=now)
+        .exclude(fair__status=Fair.Status.CLOSED)
+        .select_related("fair", "employer")
+        .order_by("fair__starts_at")
+    )
+
+
+def may_be_invited(*, user_id: int) -> bool:
+    return sharing_profiles().filter(user_id=user_id).exists()
+
+
+# --- the candidate's side -----------------------------------------------------------------------
+
+
+@dataclass
+class VacancyMatch:
+    vacancy: Vacancy
+    explanation: Explanation | None
+
+
+def fair_vacancies_for(
+    *,
+    fair: Fair,
+    profile: CandidateProfile | None,
+    query: str = "",
+    sector_id: int | None = None,
+    place: str = "",
+    language_names: dict[str, str] | None = None,
+) -> list[VacancyMatch]:
+    """The fair's open vacancies, searched by keyword (title, description, employer: simple
+    case-insensitive containment, enough for a fair's few hundred), sector and place, ranked by
+    the candidate's match (best first), else by title."""
+    vacancies = (
+        Vacancy.objects.filter(open_vacancy_filter(), booths__fair=fair)
+        .select_related("employer", "sector")
+        .distinct()
+    )
+    for word in query.split()[:8]:
+        vacancies = vacancies.filter(
+            Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(employer__legal_name__icontains=word)
+            | Q(employer_name__icontains=word, employer_visible=True)
+        )
+    if sector_id:
+        vacancies = vacancies.filter(sector_id=sector_id)
+    if place:
+        vacancies = vacancies.filter(Q(place__icontains=place) | Q(nuts3__istartswith=place))
+    found = list(vacancies.order_by("title", "pk"))
+    if profile is None:
+        return [VacancyMatch(vacancy, None) for vacancy in found]
+    row = CandidateMatchFeatures.objects.filter(profile=profile).values_list(*FEATURE_COLUMNS)
+    values = row.first()
+    if values is None:
+        match_features_refresh(profile=profile)
+        values = row.first()
+    assert values is not None  # noqa: S101  (just written)
+    features = features_from_row(values)
+    matches = [
+        VacancyMatch(v, explain(needs_of(v), features, language_names=language_names))
+        for v in found
+    ]
+    matches.sort(key=lambda m: -(m.explanation.score if m.explanation else 0))
+    return matches

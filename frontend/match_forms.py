@@ -1,0 +1,135 @@
+"""Forms of the matching pages: fair series, pre-selection filters, the candidate's search and
+place."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from employers.models import SectorSection
+from employers.nuts import REGIONS
+from frontend.forms import COMMON_ZONES, StyledForm
+from rooms.models import FAIR_LANGUAGES, FairSeries
+
+
+def _codes(text: str) -> list[str]:
+    return [code.strip().upper() for code in text.replace(";", ",").split(",") if code.strip()]
+
+
+class FairSeriesForm(forms.ModelForm[FairSeries]):
+    nuts_text = forms.CharField(
+        label=_("Regions (NUTS codes)"),
+        required=False,
+        help_text=_(
+            "Separated by commas, e.g. ITF3 (Campania) or ITF33 (Napoli). Empty: the region above."
+        ),
+    )
+    occupations_text = forms.CharField(
+        label=_("Occupations (ISCO-08 codes)"),
+        required=False,
+        help_text=_(
+            "Optional, separated by commas: 25 (ICT professionals), 2512 (software developers)."
+        ),
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"), choices=FAIR_LANGUAGES, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = FairSeries
+        fields = [
+            "title",
+            "description",
+            "organiser",
+            "sectors",
+            "region",
+            "rule",
+            "weekday",
+            "nth",
+            "every_weeks",
+            "starts_on",
+            "start_time",
+            "duration_minutes",
+            "timezone",
+            "languages",
+            "ahead",
+            "active",
+        ]
+        widgets = {
+            "sectors": forms.CheckboxSelectMultiple,
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "start_time": forms.TimeInput(attrs={"type": "time"}),
+            "timezone": forms.Select(choices=[(zone, zone) for zone in COMMON_ZONES]),
+        }
+
+    def __init__(self, *args: Any, organisers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organiser"].queryset = organisers  # type: ignore[attr-defined]
+        self.fields["sectors"].queryset = SectorSection.objects.filter(  # type: ignore[attr-defined]
+            classification=SectorSection.Classification.NACE_REV2_1_ATECO_2025
+        )
+        if self.instance.pk:
+            self.fields["nuts_text"].initial = ", ".join(self.instance.nuts_codes)
+            self.fields["occupations_text"].initial = ", ".join(self.instance.occupation_filter)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+                continue
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs.setdefault("class", css)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self.instance.nuts_codes = _codes(cleaned.get("nuts_text", ""))
+        self.instance.occupation_filter = _codes(cleaned.get("occupations_text", ""))
+        return cleaned
+
+
+class PreselectionFilterForm(StyledForm):
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[("score", _("Match score")), ("name", _("Name"))],
+    )
+    min_score = forms.IntegerField(
+        label=_("Lowest score"), required=False, min_value=0, max_value=100
+    )
+    language = forms.ChoiceField(
+        label=_("Speaks"), required=False, choices=[("", _("Any language")), *FAIR_LANGUAGES]
+    )
+    place = forms.ChoiceField(
+        label=_("Lives"),
+        required=False,
+        choices=[
+            ("", _("Anywhere")),
+            ("province", _("In the job's province")),
+            ("region", _("In the job's region")),
+            ("country", _("In the job's country")),
+        ],
+    )
+
+
+class VacancySearchForm(StyledForm):
+    q = forms.CharField(label=_("Keywords"), required=False, max_length=100)
+    sector = forms.ModelChoiceField(
+        label=_("Sector"),
+        required=False,
+        queryset=SectorSection.objects.none(),
+        empty_label=_("All sectors"),
+    )
+    place = forms.CharField(label=_("Place"), required=False, max_length=60)
+
+    def __init__(self, *args: Any, sectors: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].queryset = sectors  # type: ignore[attr-defined]
+
+
+class PlaceForm(StyledForm):
+    nuts = forms.ChoiceField(
+        label=_("Where you live"),
+        required=False,
+        choices=[("", _("I prefer not to say")), *REGIONS],
+    )
+    willing_to_relocate = forms.BooleanField(
+        label=_("I am willing to move for work (also abroad, with EURES)"), required=False
+    )

@@ -1,0 +1,187 @@
+"""Staff pages of issue #6: fair series, what a fair proposes, and recruiters' pre-selection of
+candidates for a vacancy with the invite action."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import Organisation, User
+from accounts.permissions import Perm
+from candidates.match_selectors import (
+    access_preselection_vacancy,
+    invitation_booths,
+    may_be_invited,
+    preselection,
+)
+from employers.matching import WEIGHTS
+from fairplatform.errors import DomainError, NotFound
+from frontend.forms import apply_validation_error
+from frontend.match_forms import FairSeriesForm, PreselectionFilterForm
+from frontend.staff_views import _organiser_orgs, _staff_object, _user, staff_only
+from rooms.agenda import invitation_create
+from rooms.models import Fair, FairSeries
+from rooms.proposals import fair_nuts_codes, fair_proposals, proposals_approve
+from rooms.series import describe_rule, series_save
+
+
+@staff_only
+def series_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    organisers = _organiser_orgs(user)
+    if not organisers:
+        raise NotFound("staff.not_found", _("This page does not exist or is not yours."))
+    series = FairSeries.objects.filter(organiser__in=organisers).prefetch_related("sectors")
+    rows = [
+        {
+            "series": one,
+            "rule": describe_rule(one),
+            "fairs": one.fairs.filter(ends_at__gt=timezone.now()).order_by("starts_at")[:6],
+        }
+        for one in series
+    ]
+    return render(request, "frontend/staff/series_list.html", {"rows": rows})
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def series_edit(request: HttpRequest, series_id: int | None = None) -> HttpResponse:
+    user = _user(request)
+    organisers = Organisation.objects.filter(pk__in=[o.pk for o in _organiser_orgs(user)])
+    instance = None
+    if series_id is not None:
+        instance = FairSeries.objects.filter(pk=series_id, organiser__in=organisers).first()
+        if instance is None:
+            raise NotFound("staff.not_found", _("This page does not exist or is not yours."))
+    elif not organisers:
+        raise NotFound("staff.not_found", _("This page does not exist or is not yours."))
+    form = FairSeriesForm(
+        request.POST or None,
+        instance=instance,
+        organisers=organisers,
+        initial=None if instance else {"languages": ["it"], "timezone": "Europe/Rome"},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            series_save(
+                actor=user,
+                series=form.save(commit=False),
+                sectors=list(form.cleaned_data["sectors"]),
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)  # type: ignore[arg-type]
+        else:
+            messages.success(request, _("Series saved; its next fairs are created as drafts."))
+            return redirect("staff:series_list")
+    status = 400 if form.is_bound else 200
+    title = _("Edit fair series") if instance else _("New fair series")
+    return render(
+        request,
+        "frontend/staff/form.html",
+        {"form": form, "title": title, "multipart": False},
+        status=status,
+    )
+
+
+@staff_only
+def fair_proposals_page(request: HttpRequest, fair_id: int) -> HttpResponse:
+    user = _user(request)
+    fair = _staff_object(
+        request, Fair.objects.prefetch_related("sectors"), fair_id, Perm.FAIR_MANAGE
+    )
+    return render(
+        request,
+        "frontend/staff/proposals.html",
+        {
+            "fair": fair,
+            "proposals": fair_proposals(actor=user, fair=fair),
+            "nuts_codes": fair_nuts_codes(fair),
+        },
+    )
+
+
+@staff_only
+@require_POST
+def fair_proposals_approve(request: HttpRequest, fair_id: int) -> HttpResponse:
+    fair = _staff_object(request, Fair.objects.all(), fair_id, Perm.FAIR_MANAGE)
+    ids = [int(v) for v in request.POST.getlist("vacancy") if v.isdigit()]
+    try:
+        booths = proposals_approve(actor=_user(request), fair=fair, vacancy_ids=ids)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("Approved: shown at the booth of %(names)s.")
+            % {"names": ", ".join(b.employer.legal_name for b in booths)},
+        )
+    return redirect("staff:fair_proposals", fair_id=fair.pk)
+
+
+def _int(value: str | None, default: int = 0) -> int:
+    return int(value) if value and value.isdigit() else default
+
+
+@staff_only
+def vacancy_preselection(request: HttpRequest, vacancy_id: int) -> HttpResponse:
+    vacancy = access_preselection_vacancy(actor=request.user, vacancy_id=vacancy_id)
+    form = PreselectionFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    result = preselection(
+        vacancy=vacancy,
+        min_score=data.get("min_score") or 0,
+        language=data.get("language") or "",
+        place=data.get("place") or "",
+        sort=data.get("sort") or "score",
+    )
+    return render(
+        request,
+        "frontend/staff/preselection.html",
+        {
+            "vacancy": vacancy,
+            "form": form,
+            "result": result,
+            "booths": list(invitation_booths(vacancy=vacancy)),
+            "weights": WEIGHTS,
+        },
+    )
+
+
+@staff_only
+@require_POST
+def vacancy_invite(request: HttpRequest, vacancy_id: int) -> HttpResponse:
+    user = _user(request)
+    vacancy = access_preselection_vacancy(actor=user, vacancy_id=vacancy_id)
+    candidate_id = _int(request.POST.get("candidate"))
+    booths = {b.pk: b for b in invitation_booths(vacancy=vacancy)}
+    booth = booths.get(_int(request.POST.get("booth")))
+    candidate = User.objects.filter(pk=candidate_id).first()
+    if candidate is None or not may_be_invited(user_id=candidate_id):
+        raise NotFound("candidate.not_found", _("This candidate does not exist or is not shared."))
+    if booth is None:
+        messages.error(request, _("Show this vacancy at a booth of an upcoming fair first."))
+    else:
+        try:
+            invitation_create(
+                actor=user,
+                booth_id=booth.pk,
+                candidate=candidate,
+                expires_at=booth.fair.ends_at,
+                vacancy_id=vacancy.pk,
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is invited to book an interview at %(fair)s.")
+                % {"name": candidate.full_name, "fair": booth.fair.title},
+            )
+    # Back to the same filters; the path is ours, only the query string comes from the form.
+    filters = QueryDict(request.POST.get("filters", "")).urlencode()
+    page = reverse("staff:vacancy_preselection", args=[vacancy.pk])
+    return redirect(f"{page}?{filters}" if filters else page)

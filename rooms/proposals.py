@@ -1,0 +1,127 @@
+"""What a fair proposes: the open vacancies (and so the employers) of its sectors, in its
+regions, of its occupations if it names some, not yet shown at one of its booths. Organisers
+approve them into booths with the ordinary booth services."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.permissions import Perm, require
+from employers.models import Employer, SectorSection, Vacancy
+from employers.nuts import region_code
+from employers.selectors import vacancies_open
+from fairplatform.errors import DomainError
+from rooms.models import Booth, Fair
+from rooms.services import booth_create, booth_update
+
+
+def fair_nuts_codes(fair: Fair) -> list[str]:
+    """The fair's NUTS codes; without any, its region's if the name is an Italian region."""
+    codes = [str(code).upper() for code in fair.nuts_codes if code]
+    if codes:
+        return codes
+    code = region_code(fair.region)
+    return [code] if code else []
+
+
+def _division(vacancy: Vacancy) -> int | None:
+    head = (vacancy.sector_ateco or vacancy.sector_nace).split(".")[0]
+    return int(head) if head.isdigit() else None
+
+
+def _in_sectors(vacancy: Vacancy, sectors: list[SectorSection]) -> bool:
+    """The same section, or (across ATECO 2007 and 2025, whose letters differ) a division in
+    one of the fair's sections' ranges."""
+    if any(vacancy.sector_id == sector.pk for sector in sectors):
+        return True
+    division = _division(vacancy)
+    return division is not None and any(
+        s.division_from <= division <= s.division_to for s in sectors
+    )
+
+
+def fair_matching_vacancies(*, fair: Fair) -> list[Vacancy]:
+    """Open vacancies that match the fair (sector + region + occupation filter)."""
+    vacancies = vacancies_open().select_related("employer", "sector")
+    codes = fair_nuts_codes(fair)
+    if codes:
+        place = Q()
+        for code in codes:
+            place |= Q(nuts3__startswith=code)
+        vacancies = vacancies.filter(place)
+    occupations = [str(code) for code in fair.occupation_filter if code]
+    if occupations:
+        wanted = Q()
+        for prefix in occupations:
+            wanted |= Q(occupation_isco__startswith=prefix)
+        vacancies = vacancies.filter(wanted)
+    sectors = list(fair.sectors.all())
+    return [v for v in vacancies.order_by("employer_name", "title") if _in_sectors(v, sectors)]
+
+
+@dataclass
+class Proposal:
+    """One employer (or, for an imported vacancy, the name of one without an account)."""
+
+    employer: Employer | None
+    name: str
+    booth: Booth | None
+    vacancies: list[Vacancy] = field(default_factory=list)
+
+
+def fair_proposals(*, actor: User, fair: Fair) -> list[Proposal]:
+    require(actor, Perm.FAIR_MANAGE, fair)
+    booths = {booth.employer_id: booth for booth in fair.booths.select_related("employer")}
+    shown = set(Vacancy.objects.filter(booths__fair=fair).values_list("pk", flat=True))
+    groups: dict[object, Proposal] = {}
+    for vacancy in fair_matching_vacancies(fair=fair):
+        if vacancy.pk in shown:
+            continue
+        employer = vacancy.employer
+        key: object = employer.pk if employer else ("name", vacancy.employer_name)
+        if key not in groups:
+            groups[key] = Proposal(
+                employer=employer,
+                name=employer.legal_name if employer else vacancy.employer_name,
+                booth=booths.get(employer.pk) if employer else None,
+            )
+        groups[key].vacancies.append(vacancy)
+    return sorted(groups.values(), key=lambda p: (p.employer is None, p.name.lower()))
+
+
+@transaction.atomic
+def proposals_approve(*, actor: User, fair: Fair, vacancy_ids: list[int]) -> list[Booth]:
+    """Show these vacancies at the fair: each employer's booth is created if it has none."""
+    require(actor, Perm.FAIR_MANAGE, fair)
+    matching = {v.pk: v for v in fair_matching_vacancies(fair=fair)}
+    chosen = [matching[pk] for pk in vacancy_ids if pk in matching]
+    if not chosen or len(chosen) != len(set(vacancy_ids)):
+        raise DomainError(
+            "proposal.invalid", _("These vacancies are not (or no longer) proposed for this fair.")
+        )
+    if any(v.employer is None for v in chosen):
+        raise DomainError(
+            "proposal.no_employer",
+            _("This employer has no account yet: add the employer first, then approve."),
+        )
+    by_employer: dict[int, list[Vacancy]] = {}
+    for vacancy in chosen:
+        assert vacancy.employer is not None  # noqa: S101  (checked above)
+        by_employer.setdefault(vacancy.employer.pk, []).append(vacancy)
+    booths = []
+    for employer_id, vacancies in by_employer.items():
+        booth = fair.booths.filter(employer_id=employer_id).first()
+        if booth is None:
+            booth = booth_create(actor=actor, fair=fair, employer=vacancies[0].employer)  # type: ignore[arg-type]
+        current = list(booth.vacancies.all())
+        booths.append(
+            booth_update(
+                actor=actor,
+                booth=booth,
+                vacancies=current + [v for v in vacancies if v not in current],
+            )
+        )
+    return booths

@@ -1,0 +1,72 @@
+"""On a 360 px phone a candidate reads a fair's vacancies ranked by their match, opens the
+breakdown and searches; a recruiter reads the pre-selection for the vacancy on a phone too and
+invites the best match. axe-core finds nothing on either page."""
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from accounts.models import Membership
+from accounts.services import candidate_register
+from candidates.match_features import match_features_refresh
+from rooms.models import Invitation
+from tests import factories
+from tests.axe import axe_violations
+from tests.browser.test_cv import fits, signed_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+
+
+def test_ranked_vacancies_and_preselection_on_a_phone(browser: Browser, live_server):
+    fair = factories.fair(title="ICT Campania")
+    acme = factories.employer("Acme")
+    booth = factories.booth(fair_=fair, employer_=acme)
+    near = factories.vacancy(acme, "Sviluppatore a Napoli")
+    near.nuts3, near.licences = "ITF33", ["B"]
+    near.save()
+    far = factories.vacancy(acme, "Sviluppatore a Milano")
+    far.nuts3, far.licences = "ITC45", ["C"]
+    far.save()
+    booth.vacancies.set([near, far])
+    anna = candidate_register(
+        full_name="Anna Esposito",
+        password=factories.PASSWORD,
+        email="anna@example.org",
+        phone=None,
+        preferred_language="en",
+        share_with_employers=True,
+    )
+    profile = anna.candidate_profile
+    profile.nuts = "ITF3"
+    profile.save()
+    match_features_refresh(profile=profile)
+
+    phone = signed_in(browser, live_server.url, anna, **PHONE).new_page()
+    phone.goto(f"{live_server.url}/fairs/{fair.pk}/")
+    phone.get_by_role("link", name="Vacancies for you").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Vacancies for you")
+    cards = phone.locator(".match-list > li h3")
+    expect(cards.first).to_have_text("Sviluppatore a Napoli")
+    phone.locator(".match-list > li").nth(1).get_by_text("Why this score").click()
+    expect(phone.get_by_text("Driving licence needed: C.")).to_be_visible()
+    assert axe_violations(phone) == []
+    assert fits(phone)
+    phone.get_by_label("Keywords").fill("milano")
+    phone.get_by_role("button", name="Search").click()
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_have_text("Sviluppatore a Milano")
+
+    recruiter = factories.member(acme.organisation, Membership.Role.RECRUITER, name="Rita")
+    desk = signed_in(browser, live_server.url, recruiter, **PHONE).new_page()
+    desk.goto(f"{live_server.url}/staff/")
+    desk.get_by_role("link", name="Sviluppatore a Napoli").click()
+    expect(desk.get_by_role("heading", level=1)).to_have_text(
+        "Candidates for Sviluppatore a Napoli"
+    )
+    expect(desk.get_by_role("heading", name="Anna Esposito")).to_be_visible()
+    assert axe_violations(desk) == []
+    assert fits(desk)
+    desk.get_by_role("button", name="Invite Anna Esposito to book an interview").click()
+    expect(desk.get_by_text("Anna Esposito is invited to book an interview")).to_be_visible()
+    assert Invitation.objects.filter(candidate=anna, vacancy=near).exists()
+    assert axe_violations(desk) == []

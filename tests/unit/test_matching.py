@@ -1,0 +1,186 @@
+"""The match score (employers/matching.py): each criterion, the breakdown and its words, and
+that more of what is asked never lowers the score."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from employers.matching import (
+    WEIGHTS,
+    Features,
+    Needs,
+    explain,
+    licences_held,
+    rank,
+    score,
+    vacancy_needs,
+)
+
+ENGLISH_B2 = [{"iso639_1": "en", "read": "B2", "write": "B1", "speak": "B2"}]
+
+
+def needs(**fields: object) -> Needs:
+    values: dict[str, object] = {
+        "isco": "",
+        "languages": [],
+        "eqf": None,
+        "nuts3": "",
+        "licences": [],
+    }
+    values.update(fields)
+    return vacancy_needs(**values)  # type: ignore[arg-type]
+
+
+def test_weights_add_up_to_a_hundred():
+    assert sum(WEIGHTS.values()) == 100
+
+
+def test_a_vacancy_asking_nothing_scores_everyone_100():
+    assert score(needs(), Features()) == 100
+    assert explain(needs(), Features()).parts == []
+
+
+@pytest.mark.parametrize(
+    ("held", "expected"),
+    [("2512", 100), ("2519", 75), ("2521", 50), ("2611", 25), ("7112", 0)],
+)
+def test_occupation_follows_the_isco_hierarchy(held, expected):
+    assert score(needs(isco="2512"), Features(isco=frozenset({held}))) == expected
+
+
+def test_occupation_takes_the_best_job_and_is_zero_without_codes():
+    wanted = needs(isco="2512")
+    assert score(wanted, Features(isco=frozenset({"7112", "2519"}))) == 75
+    result = explain(wanted, Features())
+    assert result.score == 0
+    assert result.missing == ["Your CV does not say which occupations your jobs were in."]
+
+
+def test_languages_meet_or_fall_short_by_levels():
+    wanted = needs(languages=ENGLISH_B2)
+    assert score(wanted, Features(languages={"en": (5, 4, 5)})) == 100
+    # Speaking B1 against B2: one level below, a third off.
+    result = explain(wanted, Features(languages={"en": (4, 4, 3)}))
+    assert result.score == 67
+    assert result.missing == ["EN: B2 needed, you have B1 (1 level below)."]
+    assert score(wanted, Features(languages={"en": (1, 1, 1)})) == 0
+    missing = explain(wanted, Features(), language_names={"en": "English"}).missing
+    assert missing == ["English: B2 needed, not on your CV."]
+
+
+def test_native_speakers_meet_any_level():
+    wanted = needs(languages=[{"iso639_1": "it", "read": "C2", "write": "C2", "speak": "C2"}])
+    assert score(wanted, Features(languages={"it": (7, 7, 7)})) == 100
+
+
+def test_education_by_eqf_level():
+    wanted = needs(eqf=6)
+    assert score(wanted, Features(eqf=7)) == 100
+    assert score(wanted, Features(eqf=5)) == 75
+    assert score(wanted, Features(eqf=2)) == 0
+    assert explain(wanted, Features(eqf=4)).missing == [
+        "Education: EQF level 6 needed, yours is 4 (2 levels below)."
+    ]
+    assert explain(wanted, Features()).missing == [
+        "Your CV does not show an education level (EQF)."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("home", "expected"),
+    [("ITF33", 100), ("ITF35", 75), ("ITF3", 75), ("ITC45", 50), ("DE212", 25), ("", 0)],
+)
+def test_place_ladder(home, expected):
+    assert score(needs(nuts3="ITF33"), Features(nuts=home)) == expected
+
+
+def test_willing_to_move_counts_as_the_same_region():
+    wanted = needs(nuts3="ITF33")
+    assert score(wanted, Features(nuts="DE212", relocate=True)) == 75
+    assert score(wanted, Features(nuts="ITF33", relocate=True)) == 100
+
+
+def test_licences_with_the_categories_they_imply():
+    wanted = needs(licences=["C", "B"])
+    assert score(wanted, Features(licences=licences_held(["CE"]))) == 100
+    result = explain(wanted, Features(licences=licences_held(["B"])))
+    assert result.score == 50
+    assert result.missing == ["Driving licence needed: C."]
+
+
+def test_the_breakdown_weighs_only_what_the_vacancy_asks():
+    wanted = needs(isco="2512", eqf=6, nuts3="ITF33", languages=ENGLISH_B2, licences=["B"])
+    person = Features(
+        isco=frozenset({"2512"}),
+        eqf=5,
+        nuts="ITF35",
+        languages={"en": (5, 4, 5)},
+        licences=frozenset(),
+    )
+    result = explain(wanted, person)
+    assert [p.criterion for p in result.parts] == [
+        "occupation",
+        "languages",
+        "education",
+        "place",
+        "licences",
+    ]
+    total = sum(p.weight for p in result.parts)
+    assert total == 85  # skills are not asked
+    assert result.score == round(100 * sum(p.points for p in result.parts) / total) == 85
+    assert len(result.missing) == 3
+
+
+def test_rank_is_best_first_and_agrees_with_score():
+    wanted = needs(isco="2512", nuts3="ITF33")
+    people = [
+        (1, Features(isco=frozenset({"7112"}), nuts="ITF33")),
+        (2, Features(isco=frozenset({"2512"}), nuts="ITF33")),
+        (3, Features(isco=frozenset({"2519"}), nuts="ITC45")),
+    ]
+    ranked = rank(wanted, people)
+    assert ranked == [
+        (score(wanted, f), key)
+        for key, f in sorted(people, key=lambda p: (-score(wanted, p[1]), p[0]))
+    ]
+    assert [key for _s, key in ranked] == [2, 3, 1]
+
+
+levels = st.integers(min_value=0, max_value=7)
+features = st.builds(
+    Features,
+    isco=st.frozensets(st.sampled_from(["2512", "2519", "2521", "7112"]), max_size=2),
+    languages=st.dictionaries(
+        st.sampled_from(["en", "de"]), st.tuples(levels, levels, levels), max_size=2
+    ),
+    eqf=st.none() | st.integers(min_value=1, max_value=8),
+    nuts=st.sampled_from(["", "ITF33", "ITF35", "ITC45", "DE212"]),
+    relocate=st.booleans(),
+    licences=st.frozensets(st.sampled_from(["B", "C", "CE"]), max_size=2),
+)
+WANTED = needs(
+    isco="2512",
+    languages=[*ENGLISH_B2, {"iso639_1": "de", "read": "A2", "write": "", "speak": "A2"}],
+    eqf=6,
+    nuts3="ITF33",
+    licences=["C"],
+)
+
+
+@given(person=features, extra_level=st.integers(min_value=1, max_value=3))
+def test_more_of_what_is_asked_never_lowers_the_score(person, extra_level):
+    better = Features(
+        isco=person.isco | {"2512"},
+        languages={
+            **person.languages,
+            "en": tuple(
+                min(7, level + extra_level) for level in person.languages.get("en", (0, 0, 0))
+            ),
+        },
+        eqf=min(8, (person.eqf or 0) + extra_level),
+        nuts=person.nuts,
+        relocate=True,
+        licences=person.licences | {"C"},
+    )
+    assert score(WANTED, better) >= score(WANTED, person)
+    assert 0 <= score(WANTED, person) <= 100

@@ -1,0 +1,390 @@
+"""Issue #6 items 4 and 5 with the database: fair series, proposals, recruiters' pre-selection
+and the invite, candidates' ranked and searchable list of a fair's vacancies."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import Membership, Organisation, User
+from accounts.services import candidate_register
+from candidates.match_features import match_features_refresh
+from candidates.models import CandidateProfile, ConsentRecord
+from employers.models import Vacancy
+from fairplatform.celery import app
+from rooms.models import Fair, FairSeries, Invitation
+from rooms.proposals import fair_proposals, proposals_approve
+from rooms.series import nth_weekday, series_dates, series_extend
+from tests import factories
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+ROME = ZoneInfo("Europe/Rome")
+
+
+def register(name: str, *, shares: bool = True, nuts: str = "", languages=None) -> User:
+    person = candidate_register(
+        full_name=name,
+        password=factories.PASSWORD,
+        email=f"{name.split(maxsplit=1)[0].lower()}@example.org",
+        phone=None,
+        preferred_language="en",
+        share_with_employers=shares,
+    )
+    profile = person.candidate_profile
+    profile.nuts = nuts
+    profile.languages = languages or []
+    profile.save()
+    match_features_refresh(profile=profile)
+    return person
+
+
+def open_vacancy(owner, **fields) -> Vacancy:
+    vacancy = factories.vacancy(owner)
+    for name, value in fields.items():
+        setattr(vacancy, name, value)
+    vacancy.save()
+    return vacancy
+
+
+# --- series ---------------------------------------------------------------------------------
+
+
+def series(cpi: Organisation, **fields) -> FairSeries:
+    values = {
+        "title": "ICT Campania",
+        "organiser": cpi,
+        "region": "Campania",
+        "rule": FairSeries.Rule.MONTHLY,
+        "weekday": 1,
+        "nth": 1,
+        "starts_on": date(2026, 1, 1),
+        "start_time": time(10, 0),
+        "duration_minutes": 240,
+        "ahead": 3,
+        **fields,
+    }
+    created = FairSeries.objects.create(**values)
+    created.sectors.set([factories.sector("K")])
+    return created
+
+
+def test_nth_weekday_of_a_month():
+    assert nth_weekday(2026, 3, 1, 1) == date(2026, 3, 3)  # first Tuesday
+    assert nth_weekday(2026, 3, 1, -1) == date(2026, 3, 31)  # last Tuesday
+    assert nth_weekday(2026, 2, 0, 4) == date(2026, 2, 23)
+    assert nth_weekday(2026, 2, 0, 5) is None
+
+
+def test_series_dates_monthly_and_every_n_weeks(cpi):
+    monthly = series(cpi)
+    assert series_dates(monthly, after=date(2026, 3, 4), count=3) == [
+        date(2026, 4, 7),
+        date(2026, 5, 5),
+        date(2026, 6, 2),
+    ]
+    fortnightly = series(cpi, rule=FairSeries.Rule.WEEKLY, weekday=3, every_weeks=2)
+    # Thursdays every two weeks from the first Thursday on or after 1 January 2026 (the 1st).
+    assert series_dates(fortnightly, after=date(2026, 1, 10), count=2) == [
+        date(2026, 1, 15),
+        date(2026, 1, 29),
+    ]
+
+
+def test_series_creates_its_next_fairs_once_as_drafts(cpi):
+    monthly = series(cpi)
+    now = datetime(2026, 3, 4, 9, 0, tzinfo=ROME)
+    created = series_extend(series_id=monthly.pk, now=now)
+    assert [f.series_date for f in created] == [
+        date(2026, 4, 7),
+        date(2026, 5, 5),
+        date(2026, 6, 2),
+    ]
+    first = created[0]
+    assert first.status == Fair.Status.DRAFT
+    assert first.starts_at == datetime(2026, 4, 7, 10, 0, tzinfo=ROME)
+    assert first.ends_at - first.starts_at == timedelta(hours=4)
+    assert [s.code for s in first.sectors.all()] == ["K"]
+    assert series_extend(series_id=monthly.pk, now=now) == []
+    later = series_extend(series_id=monthly.pk, now=datetime(2026, 4, 8, tzinfo=ROME))
+    assert [f.series_date for f in later] == [date(2026, 7, 7)]
+    assert monthly.fairs.count() == 4
+
+
+def test_beat_extends_the_series_every_day(cpi):
+    from rooms import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["fair-series-extend"]
+    assert entry["task"] == "rooms.tasks.fair_series_extend"
+    assert entry["task"] in app.tasks
+    series(cpi)
+    assert tasks.fair_series_extend.run(now="2026-03-04T09:00:00+01:00") == 3
+    assert tasks.fair_series_extend.run(now="2026-03-04T09:00:00+01:00") == 0
+
+
+def test_organiser_creates_a_series_on_its_page(cpi, organiser):
+    client = client_for(organiser)
+    response = client.post(
+        "/staff/fair-series/new/",
+        {
+            "title": "ICT Campania",
+            "organiser": cpi.pk,
+            "sectors": [factories.sector("K").pk],
+            "region": "Campania",
+            "nuts_text": "itf3",
+            "occupations_text": "25",
+            "rule": "monthly",
+            "weekday": 1,
+            "nth": 1,
+            "every_weeks": 1,
+            "starts_on": "2026-01-01",
+            "start_time": "10:00",
+            "duration_minutes": 240,
+            "timezone": "Europe/Rome",
+            "languages": ["it"],
+            "ahead": 2,
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    made = FairSeries.objects.get()
+    assert made.nuts_codes == ["ITF3"] and made.occupation_filter == ["25"]
+    assert made.fairs.count() == 2
+    assert "ICT Campania" in client.get("/staff/fair-series/").content.decode()
+
+
+def test_a_recruiter_cannot_open_series_pages():
+    recruiter = factories.member(factories.employer().organisation, Membership.Role.RECRUITER)
+    assert client_for(recruiter).get("/staff/fair-series/new/").status_code == 404
+
+
+# --- proposals ------------------------------------------------------------------------------
+
+
+def test_a_fair_proposes_vacancies_of_its_sector_region_and_occupations(cpi, organiser):
+    fair = factories.fair(organiser=cpi, status=Fair.Status.DRAFT, occupation_filter=["25"])
+    acme, other = factories.employer("Acme"), factories.employer("Other")
+    wanted = open_vacancy(acme, nuts3="ITF33")
+    # ATECO 2007 section J, division 62: K in ATECO 2025, the fair's sector.
+    old_code = open_vacancy(
+        other, nuts3="ITF35", sector=factories.sector("J"), sector_ateco="62.01.00"
+    )
+    open_vacancy(acme, nuts3="ITC45")  # Lombardy
+    open_vacancy(acme, nuts3="ITF33", occupation_isco="7112")  # not the occupations asked
+    open_vacancy(acme, nuts3="ITF33", sector=factories.sector("C"))  # manufacturing
+    imported = open_vacancy(acme, nuts3="ITF33")
+    imported.employer, imported.employer_name = None, "Senza Account srl"
+    imported.save()
+
+    proposals = fair_proposals(actor=organiser, fair=fair)
+    assert [(p.name, [v.pk for v in p.vacancies]) for p in proposals] == [
+        ("Acme", [wanted.pk]),
+        ("Other", [old_code.pk]),
+        ("Senza Account srl", [imported.pk]),
+    ]
+
+    booths = proposals_approve(actor=organiser, fair=fair, vacancy_ids=[wanted.pk])
+    assert list(booths[0].vacancies.all()) == [wanted]
+    assert [p.name for p in fair_proposals(actor=organiser, fair=fair)] == [
+        "Other",
+        "Senza Account srl",
+    ]
+    response = client_for(organiser).post(
+        f"/staff/fairs/{fair.pk}/proposals/approve/", {"vacancy": [imported.pk]}
+    )
+    assert response.status_code == 302
+    page = client_for(organiser).get(f"/staff/fairs/{fair.pk}/proposals/").content.decode()
+    assert "add the employer first" in page
+    assert fair.booths.count() == 1
+
+
+def test_proposals_are_for_the_fairs_organisers_only(cpi):
+    fair = factories.fair(organiser=cpi)
+    stranger = factories.member(factories.organisation(), Membership.Role.ORGANISER)
+    assert client_for(stranger).get(f"/staff/fairs/{fair.pk}/proposals/").status_code == 404
+
+
+# --- pre-selection and invite ---------------------------------------------------------------
+
+
+@pytest.fixture
+def acme_vacancy() -> Vacancy:
+    return open_vacancy(
+        factories.employer("Acme"),
+        nuts3="ITF33",
+        languages=[{"iso639_1": "en", "read": "B2", "write": "B2", "speak": "B2"}],
+    )
+
+
+def recruiter_of(vacancy: Vacancy) -> User:
+    assert vacancy.employer is not None
+    return factories.member(vacancy.employer.organisation, Membership.Role.RECRUITER)
+
+
+def test_preselection_ranks_sharing_candidates_and_filters(acme_vacancy):
+    register("Anna Near", nuts="ITF33", languages=[{"code": "en", "level": "C1"}])
+    register("Bruno Far", nuts="ITC45", languages=[{"code": "en", "level": "B1"}])
+    register("Carla Hidden", shares=False, nuts="ITF33", languages=[{"code": "en", "level": "C2"}])
+    register("Dario German", nuts="ITF35", languages=[{"code": "de", "level": "C2"}])
+    client = client_for(recruiter_of(acme_vacancy))
+    url = f"/staff/vacancies/{acme_vacancy.pk}/candidates/"
+
+    page = client.get(url).content.decode()
+    assert page.index("Anna Near") < page.index("Bruno Far") < page.index("Dario German")
+    assert "Carla Hidden" not in page  # did not agree to be shown to employers
+    # No occupation codes on anyone's CV here: 0 of 35, English 15 of 15, province 15 of 15.
+    assert "Match 46 / 100" in page
+    assert "EN: B2 needed, you have B1 (1 level below)." in page
+    filtered = client.get(url, {"min_score": 40}).content.decode()
+    assert "Anna Near" in filtered and "Dario German" not in filtered
+    assert "Bruno Far" not in client.get(url, {"place": "region"}).content.decode()
+    by_language = client.get(url, {"language": "de"}).content.decode()
+    assert "Dario German" in by_language and "Anna Near" not in by_language
+    by_name = client.get(url, {"sort": "name"}).content.decode()
+    assert by_name.index("Anna Near") < by_name.index("Bruno Far") < by_name.index("Dario German")
+
+
+def test_preselection_is_404_for_another_employers_recruiter(acme_vacancy):
+    stranger = factories.member(factories.employer().organisation, Membership.Role.RECRUITER)
+    candidate = factories.user()
+    assert (
+        client_for(stranger).get(f"/staff/vacancies/{acme_vacancy.pk}/candidates/").status_code
+        == 404
+    )
+    response = client_for(stranger).post(
+        f"/staff/vacancies/{acme_vacancy.pk}/candidates/invite/", {"candidate": candidate.pk}
+    )
+    assert response.status_code == 404
+
+
+def test_organisers_may_preselect(acme_vacancy, organiser):
+    assert (
+        client_for(organiser).get(f"/staff/vacancies/{acme_vacancy.pk}/candidates/").status_code
+        == 200
+    )
+
+
+def test_invite_creates_an_invitation_at_the_vacancys_booth(acme_vacancy):
+    anna = register("Anna Near", nuts="ITF33")
+    hidden = register("Carla Hidden", shares=False)
+    assert acme_vacancy.employer is not None
+    booth = factories.booth(employer_=acme_vacancy.employer)
+    booth.vacancies.add(acme_vacancy)
+    client = client_for(recruiter_of(acme_vacancy))
+    url = f"/staff/vacancies/{acme_vacancy.pk}/candidates/invite/"
+
+    response = client.post(
+        url, {"candidate": anna.pk, "booth": booth.pk, "filters": "min_score=10"}
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith(
+        f"/staff/vacancies/{acme_vacancy.pk}/candidates/?min_score=10"
+    )
+    invitation = Invitation.objects.get()
+    assert (invitation.candidate, invitation.booth, invitation.vacancy) == (
+        anna,
+        booth,
+        acme_vacancy,
+    )
+    assert invitation.expires_at == booth.fair.ends_at
+    assert (
+        "Invited" in client.get(f"/staff/vacancies/{acme_vacancy.pk}/candidates/").content.decode()
+    )
+    # Someone who does not share their profile cannot be invited by guessing their id.
+    assert client.post(url, {"candidate": hidden.pk, "booth": booth.pk}).status_code == 404
+    assert Invitation.objects.count() == 1
+
+
+def test_invite_without_a_booth_says_what_to_do(acme_vacancy):
+    anna = register("Anna Near")
+    client = client_for(recruiter_of(acme_vacancy))
+    response = client.post(
+        f"/staff/vacancies/{acme_vacancy.pk}/candidates/invite/",
+        {"candidate": anna.pk},
+        follow=True,
+    )
+    assert "show this vacancy at a booth of an upcoming fair" in response.content.decode().lower()
+    assert not Invitation.objects.exists()
+
+
+# --- the candidate's ranked list and search ------------------------------------------------
+
+
+def test_candidate_sees_the_fairs_vacancies_ranked_with_what_is_missing():
+    fair = factories.fair()
+    acme = factories.employer("Acme")
+    booth = factories.booth(fair_=fair, employer_=acme)
+    near = open_vacancy(acme, title="Sviluppatore Napoli", nuts3="ITF33")
+    far = open_vacancy(acme, title="Sviluppatore Milano", nuts3="ITC45", licences=["C"])
+    open_vacancy(acme, title="Not at the fair", nuts3="ITF33")
+    booth.vacancies.set([near, far])
+    anna = register("Anna Near", nuts="ITF33")
+
+    page = client_for(anna).get(f"/fairs/{fair.pk}/vacancies/").content.decode()
+    assert page.index("Sviluppatore Napoli") < page.index("Sviluppatore Milano")
+    assert "Not at the fair" not in page
+    assert "Driving licence needed: C." in page
+    assert "The job is in another region." in page
+    assert "What you are missing:" in page
+
+    found = client_for(anna).get(f"/fairs/{fair.pk}/vacancies/", {"q": "milano"}).content.decode()
+    assert "Sviluppatore Milano" in found and "Sviluppatore Napoli" not in found
+    by_place = (
+        client_for(anna).get(f"/fairs/{fair.pk}/vacancies/", {"place": "ITF3"}).content.decode()
+    )
+    assert "Sviluppatore Napoli" in by_place and "Sviluppatore Milano" not in by_place
+    other_sector = factories.sector("C").pk
+    assert (
+        "1 vacancy"
+        not in client_for(anna)
+        .get(f"/fairs/{fair.pk}/vacancies/", {"sector": factories.sector("K").pk})
+        .content.decode()
+    )
+    assert (
+        client_for(anna).get(f"/fairs/{fair.pk}/vacancies/", {"sector": other_sector}).status_code
+        == 200
+    )
+
+
+def test_visitors_search_without_scores_and_candidates_set_where_they_live():
+    fair = factories.fair()
+    acme = factories.employer("Acme")
+    factories.booth(fair_=fair, employer_=acme).vacancies.add(
+        open_vacancy(acme, nuts3="ITF33", occupation_isco="")
+    )
+    page = client_for_anonymous(f"/fairs/{fair.pk}/vacancies/")
+    assert "Sviluppatore Python" in page and "Match" not in page
+
+    anna = register("Anna Far", nuts="ITC4")
+    client = client_for(anna)
+    assert "Match 50 / 100" in client.get(f"/fairs/{fair.pk}/vacancies/").content.decode()
+    client.post(f"/fairs/{fair.pk}/where-i-live/", {"nuts": "ITF3", "willing_to_relocate": "on"})
+    profile = CandidateProfile.objects.get(user=anna)
+    assert (profile.nuts, profile.willing_to_relocate) == ("ITF3", True)
+    assert profile.match_features.relocate is True
+    assert "Match 75 / 100" in client.get(f"/fairs/{fair.pk}/vacancies/").content.decode()
+
+
+def client_for_anonymous(url: str) -> str:
+    from django.test import Client
+
+    return Client().get(url).content.decode()
+
+
+def test_consent_withdrawal_hides_a_candidate_from_preselection(acme_vacancy):
+    anna = register("Anna Near", nuts="ITF33")
+    ConsentRecord.objects.create(
+        profile=anna.candidate_profile,
+        purpose=ConsentRecord.Purpose.SHARE_WITH_EMPLOYERS,
+        granted=False,
+        notice_version="2",
+    )
+    page = (
+        client_for(recruiter_of(acme_vacancy))
+        .get(f"/staff/vacancies/{acme_vacancy.pk}/candidates/")
+        .content.decode()
+    )
+    assert "Anna Near" not in page
+    assert timezone.now()
