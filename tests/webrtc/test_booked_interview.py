@@ -106,7 +106,8 @@ def test_a_phone_books_is_told_by_sms_and_email_and_both_join_the_room_at_slot_t
     assert "(Europe/Rome)" in sms.text
     [email] = mail.outbox
     assert email.to == ["giulia@example.org"]
-    assert email.subject == "Interview booked: Vesuvio Cloud S.r.l."
+    # Messages go in the person's language (Italian, her account's), whatever the page's.
+    assert email.subject == "Colloquio prenotato: Vesuvio Cloud S.r.l."
     invitation = calendar_part(email)
     assert "METHOD:REQUEST" in invitation
     assert f"UID:booking-{booking.pk}@" in invitation
