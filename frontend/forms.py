@@ -335,6 +335,34 @@ class SlotSeriesForm(StyledForm):
         return cleaned
 
 
+class BookingWindowForm(StyledForm):
+    """When booking opens at a popular booth (typed in the fair's zone) and how many interviews
+    each candidate may hold there; waitlisted candidates are drawn by lot at the opening."""
+
+    opens_at = forms.DateTimeField(label=_("Booking opens"), widget=LocalDateTimeInput())
+    quota_per_candidate = forms.IntegerField(
+        label=_("Interviews each candidate may book at this booth"), min_value=1, max_value=10
+    )
+
+    def __init__(self, *args: Any, booth: Booth, **kwargs: Any) -> None:
+        window = getattr(booth, "booking_window", None)
+        if window is not None:
+            kwargs["initial"] = {
+                "opens_at": window.opens_at.astimezone(booth.fair.zone).replace(tzinfo=None),
+                "quota_per_candidate": window.quota_per_candidate,
+            }
+        else:
+            kwargs["initial"] = {"quota_per_candidate": 1}
+        super().__init__(*args, **kwargs)
+        self.zone = booth.fair.zone
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("opens_at"):
+            cleaned["opens_at"] = _in_zone(cleaned["opens_at"], self.zone)
+        return cleaned
+
+
 class SlotChoiceForm(StyledForm):
     slot = forms.IntegerField(error_messages={"required": _("Choose a time first.")})
 

@@ -14,6 +14,11 @@ urlpatterns = [
     path("booths/<int:booth_id>/", views.booth_edit, name="booth_edit"),
     path("booths/<int:booth_id>/queue/", views.booth_queue, name="booth_queue"),
     path("booths/<int:booth_id>/slots/", views.booth_slots, name="booth_slots"),
+    path(
+        "booths/<int:booth_id>/booking-window/",
+        views.booth_booking_window,
+        name="booth_booking_window",
+    ),
     path("offices/<int:office_id>/slots/", views.office_slots, name="office_slots"),
     path("slots/<int:slot_id>/cancel/", views.slot_cancel, name="slot_cancel"),
     path("agenda/", views.agenda_page, name="agenda"),

@@ -29,6 +29,7 @@ from employers.vacancy_sync import vacancies_import_file
 from fairplatform.errors import DomainError, Forbidden, NotFound
 from frontend import queue_ui
 from frontend.forms import (
+    BookingWindowForm,
     BoothCreateForm,
     BoothEditForm,
     EmployerForm,
@@ -395,6 +396,38 @@ def agenda_page(request: HttpRequest) -> HttpResponse:
         "frontend/staff/agenda.html",
         {"slot_days": slots_by_day(slots), "days": AGENDA_DAYS},
     )
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def booth_booking_window(request: HttpRequest, booth_id: int) -> HttpResponse:
+    """Organisers ration a popular booth: booking opens at a set time, with a lottery among the
+    waitlist at the opening and a per-candidate quota, instead of first click wins."""
+    booth = _staff_object(
+        request,
+        Booth.objects.select_related("fair", "employer"),
+        booth_id,
+        Perm.BOOKING_WINDOW_SET,
+    )
+    form = BookingWindowForm(request.POST or None, booth=booth)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agenda.booking_window_set(
+                actor=_user(request),
+                booth_id=booth.pk,
+                opens_at=form.cleaned_data["opens_at"],
+                quota_per_candidate=form.cleaned_data["quota_per_candidate"],
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Booking window saved."))
+            return redirect("staff:fair", fair_id=booth.fair_id)
+    status = 400 if form.is_bound else 200
+    title = _("When booking opens at %(employer)s") % {"employer": booth.employer.legal_name}
+    return render(request, "frontend/staff/form.html", _form_page(form, title), status=status)
 
 
 @staff_only

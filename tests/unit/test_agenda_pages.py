@@ -383,3 +383,27 @@ def test_candidates_join_and_leave_a_booths_waitlist(booth, recruiter, candidate
     assert entry.state == WaitlistEntry.State.LEFT
     assert Client().post(join).status_code == 302  # to the sign-in page
     assert WaitlistEntry.objects.count() == 1
+
+
+def test_the_fairs_organiser_sets_when_booking_opens_and_a_recruiter_may_not(
+    organiser, cpi, candidate
+):
+    start = timezone.now() - timedelta(hours=1)
+    fair = factories.fair(
+        organiser=cpi, status="live", starts_at=start, ends_at=start + timedelta(days=2)
+    )
+    booth = factories.booth(fair_=fair)
+    recruiter = factories.member(booth.employer.organisation, Membership.Role.RECRUITER)
+    url = reverse("staff:booth_booking_window", args=[booth.pk])
+    opens = (timezone.now() + timedelta(hours=3)).astimezone(fair.zone).replace(second=0)
+    form = {"opens_at": opens.strftime("%Y-%m-%dT%H:%M"), "quota_per_candidate": 2}
+
+    assert client_for(recruiter).post(url, form).status_code == 404
+    assert client_for(organiser).post(url, {**form, "quota_per_candidate": 0}).status_code == 400
+    assert not BookingWindow.objects.filter(booth=booth).exists()
+
+    assert client_for(organiser).post(url, form).status_code == 302
+    window = BookingWindow.objects.get(booth=booth)
+    assert (window.opens_at, window.quota_per_candidate) == (opens.replace(microsecond=0), 2)
+    page = client_for(candidate).get(reverse("frontend:booth", args=[booth.pk]))
+    assert b"Booking at this booth opens on" in page.content
