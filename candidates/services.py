@@ -114,6 +114,14 @@ def cv_share(
     return share
 
 
+def cv_share_for_meeting(*, candidate: User, employer: Employer, context: str) -> None:
+    """Queuing at a booth or booking its slot is choosing to meet this employer: its recruiters
+    may read the CV (the pages say so; the candidate can withdraw it from their CV page)."""
+    profile = CandidateProfile.objects.filter(user=candidate).first()
+    if profile is not None:
+        cv_share(actor=candidate, profile=profile, employer=employer, context=context)
+
+
 @transaction.atomic
 def cv_unshare(*, actor: User, profile: CandidateProfile, employer: Employer) -> None:
     """Withdraw the consent: the employer's recruiters lose access at once."""

@@ -18,6 +18,7 @@ from candidates.match_selectors import (
     may_be_invited,
     preselection,
 )
+from candidates.selectors import cv_validation_dates
 from employers.matching import WEIGHTS
 from fairplatform.errors import DomainError, NotFound
 from frontend.forms import apply_validation_error
@@ -145,6 +146,7 @@ def vacancy_preselection(request: HttpRequest, vacancy_id: int) -> HttpResponse:
             "vacancy": vacancy,
             "form": form,
             "result": result,
+            "validated": cv_validation_dates(user_ids=[row.profile.user_id for row in result.rows]),
             "booths": list(invitation_booths(vacancy=vacancy)),
             "weights": WEIGHTS,
         },

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, User
 from accounts.permissions import Perm, can, require
 from accounts.phones import phone_to_e164
+from candidates.models import CVShare
+from candidates.services import cv_share_for_meeting
 from employers.models import Vacancy
 from fairplatform.audit import audit_record
 from fairplatform.errors import DomainError, NotFound
@@ -300,6 +302,10 @@ def _book(
     slot.state = Slot.State.BOOKED
     slot.save(update_fields=["state", "updated_at"])
     audit_record(actor=actor, action=action, obj=booking, slot=slot.pk)
+    if slot.booth is not None:
+        cv_share_for_meeting(
+            candidate=candidate, employer=slot.booth.employer, context=CVShare.Context.BOOKING
+        )
     reminders.schedule(booking, Kind.BOOKED, now=now)
     return booking
 

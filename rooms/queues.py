@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import Perm, require
-from candidates.models import CandidateProfile, CVShare
-from candidates.services import cv_share
+from candidates.models import CVShare
+from candidates.services import cv_share_for_meeting
 from fairplatform.audit import audit_record
 from fairplatform.errors import DomainError, NotFound
 from rooms.interviews import interview_start
@@ -71,13 +71,7 @@ def queue_join(
         sort_key=(last or 0.0) + 1.0,
     )
     audit_record(actor=actor, action="rooms.queue.joined", obj=entry)
-    profile = CandidateProfile.objects.filter(user=actor).first()
-    if profile is not None:
-        # Queuing at a booth is choosing to meet this employer: its recruiters may read the CV
-        # (the booth page says so; the candidate can withdraw it from their CV page).
-        cv_share(
-            actor=actor, profile=profile, employer=booth.employer, context=CVShare.Context.QUEUE
-        )
+    cv_share_for_meeting(candidate=actor, employer=booth.employer, context=CVShare.Context.QUEUE)
     announce_entry(entry)
     return entry
 

@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation
+from candidates.models import CandidateProfile, CVShare
 from fairplatform.errors import DomainError, Forbidden, NotFound
 from fairplatform.models import AuditEntry
 from fairplatform.notifications.sms import LocmemBackend
@@ -449,3 +450,11 @@ def test_a_booking_someone_else_cannot_see_is_not_found(recruiter, booth, candid
         agenda.booking_reschedule(
             actor=factories.user(), booking_id=booking.pk, slot_id=booking.slot_id
         )
+
+
+def test_booking_at_a_booth_shares_the_cv_with_its_employer(recruiter, booth):
+    person = factories.user()
+    profile = CandidateProfile.objects.create(user=person)
+    agenda.booking_create(actor=person, slot_id=publish(recruiter, booth)[0].pk)
+    [share] = CVShare.objects.filter(profile=profile)
+    assert (share.employer, share.context) == (booth.employer, "booking")

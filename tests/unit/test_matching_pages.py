@@ -234,6 +234,7 @@ def test_preselection_ranks_sharing_candidates_and_filters(acme_vacancy):
     page = client.get(url).content.decode()
     assert page.index("Anna Near") < page.index("Bruno Far") < page.index("Dario German")
     assert "Carla Hidden" not in page  # did not agree to be shown to employers
+    assert "Validated by CPI on" not in page  # nobody's CV is validated here
     # No occupation codes on anyone's CV here: 0 of 35, English 15 of 15, province 15 of 15.
     assert "Match 46 / 100" in page
     assert "EN: B2 needed, you have B1 (1 level below)." in page
