@@ -13,6 +13,7 @@ urlpatterns = [
     path("fairs/<int:fair_id>/booths/new/", views.booth_create, name="booth_create"),
     path("booths/<int:booth_id>/", views.booth_edit, name="booth_edit"),
     path("booths/<int:booth_id>/queue/", views.booth_queue, name="booth_queue"),
+    path("booths/<int:booth_id>/present/", views.booth_present, name="booth_present"),
     path("employers/new/", views.employer_create, name="employer_create"),
     path("vacancy-imports/", views.vacancy_imports, name="vacancy_imports"),
     path("vacancy-imports/<int:run_id>/", views.vacancy_import, name="vacancy_import"),

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import StaffAccountForm
 from accounts.models import Membership, Organisation, User
@@ -23,7 +23,7 @@ from employers import services as employer_services
 from employers.selectors import access_sync_run, sync_runs_recent
 from employers.vacancy_sync import vacancies_import_file
 from fairplatform.errors import DomainError, NotFound
-from frontend import queue_ui
+from frontend import presentation_ui, queue_ui
 from frontend.forms import (
     BoothCreateForm,
     BoothEditForm,
@@ -43,6 +43,7 @@ from rooms.selectors import (
     fairs_managed_by,
     interviews_of,
 )
+from signaling.media.registry import relays_now
 
 View = Callable[..., HttpResponse]
 M = TypeVar("M", bound=Model)
@@ -100,6 +101,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "can_start_interviews": _can_start_some_interview(user),
             "interviews": interviews_of(user=user),
             "can_review_cvs": can(user, Perm.CV_REVIEW),
+            "relays": relays_now() if _organiser_orgs(user) else None,
         },
     )
 
@@ -288,6 +290,20 @@ def booth_queue(request: HttpRequest, booth_id: int) -> HttpResponse:
             "vacancies": booth_open_vacancies(booth=booth),
             "queue_strings": queue_ui.CONSOLE,
         },
+    )
+
+
+@staff_only
+@require_GET
+def booth_present(request: HttpRequest, booth_id: int) -> HttpResponse:
+    """Go live: the recruiter's presentation page (media goes to a relay, not through Django)."""
+    booth = _staff_object(
+        request, Booth.objects.select_related("fair", "employer"), booth_id, Perm.BOOTH_EDIT
+    )
+    return render(
+        request,
+        "frontend/staff/booth_present.html",
+        {"booth": booth, "presentation_strings": presentation_ui.PRESENTER},
     )
 
 

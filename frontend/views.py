@@ -8,7 +8,7 @@ from accounts.models import User
 from accounts.permissions import Perm, can
 from employers.jsonld import job_posting_script
 from employers.selectors import access_open_vacancy
-from frontend import queue_ui
+from frontend import presentation_ui, queue_ui
 from rooms.models import Fair
 from rooms.queue_feed import booth_is_open
 from rooms.selectors import (
@@ -61,6 +61,7 @@ def booth_detail(request: HttpRequest, booth_id: int) -> HttpResponse:
             "queue_open": booth_is_open(booth, timezone.now()),
             "is_booth_staff": can(request.user, Perm.BOOTH_EDIT, booth),
             "queue_strings": queue_ui.CANDIDATE,
+            "presentation_strings": presentation_ui.VIEWER,
         },
     )
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
@@ -113,9 +114,18 @@ async def pin(client: "aioredis.Redis", booth_id: int) -> RelayLoad | None:
     return await pinned(client, booth_id)
 
 
-async def all_relays() -> list[RelayLoad]:
-    """For the organisers' page: every live relay with its load ([] without Redis)."""
+def relays_now() -> list[RelayLoad] | None:
+    """For the organisers' dashboard (synchronous): every live relay with its load, by name;
+    None when Redis is not configured or does not answer."""
     if not settings.REDIS_URL:
-        return []
-    async with connect() as client:
-        return await relays(client)
+        return None
+    try:
+        with redis.Redis.from_url(settings.REDIS_URL, decode_responses=True) as client:
+            loads = []
+            for name in sorted(str(n) for n in client.smembers(PROCESSES)):
+                fields = client.hgetall(process_key(name))
+                if fields:
+                    loads.append(_load(name, {str(k): str(v) for k, v in fields.items()}))
+            return loads
+    except redis.RedisError:
+        return None
