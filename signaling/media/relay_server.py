@@ -15,9 +15,11 @@ import signal
 import socket
 from typing import Any, cast
 
+import aioice.ice
 from aiortc import RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 from channels.layers import BaseChannelLayer, get_channel_layer
+from django.conf import settings
 
 from signaling import groups
 from signaling.bus import PUSH_TYPE
@@ -259,7 +261,15 @@ def _json(description: RTCSessionDescription) -> dict[str, str]:
     return {"type": description.type, "sdp": description.sdp}
 
 
-async def serve(*, name: str, max_viewers: int) -> None:
+def offer_only(addresses: list[str]) -> None:
+    """Make this process's ICE offer these host addresses (aioice leaves out 127.0.0.1 unless told;
+    a production relay may want only its public interface). The relay's process only."""
+    if addresses:
+        aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: list(addresses)
+
+
+async def serve(*, name: str, max_viewers: int, addresses: list[str] | None = None) -> None:
+    offer_only(list(settings.MEDIA_RELAY_ADDRESSES) if addresses is None else addresses)
     layer = get_channel_layer()
     if layer is None or not hasattr(layer, "group_send"):
         raise RuntimeError("the relay needs the Redis channel layer (set REDIS_URL)")
@@ -272,7 +282,6 @@ async def serve(*, name: str, max_viewers: int) -> None:
 
 if __name__ == "__main__":  # python -m signaling.media.relay_server (same as manage.py media_relay)
     import django
-    from django.conf import settings
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fairplatform.settings.local")
     django.setup()

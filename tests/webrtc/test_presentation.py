@@ -1,0 +1,142 @@
+"""A booth presentation in real browsers: a recruiter goes live from a desktop (fake camera), two
+phone-sized candidates watch through a relay process this test starts (127.0.0.1 only), and
+both decode video; then the recruiter ends it and both pages say so. axe checks both pages."""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import connection
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from accounts.models import Membership
+from signaling.media import registry
+from tests import factories
+from tests.axe import axe_violations
+from tests.webrtc import harness
+
+pytestmark = [pytest.mark.webrtc, pytest.mark.django_db(transaction=True)]
+
+RELAY = "webrtc-relay-1"
+VIEWER_STATS_JS = """
+async () => {
+  const p = window.fairPresentation;
+  if (!p || !p.pc) return {state: p ? p.state : null, framesDecoded: 0, remote: null};
+  let frames = 0, pairId = null, remote = null;
+  const report = await p.pc.getStats();
+  const byId = new Map();
+  report.forEach((s) => byId.set(s.id, s));
+  report.forEach((s) => {
+    if (s.type === "inbound-rtp" && s.kind === "video") frames = Math.max(frames, s.framesDecoded || 0);
+    if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+  });
+  const pair = pairId ? byId.get(pairId) : null;
+  if (pair) { const c = byId.get(pair.remoteCandidateId); remote = c ? (c.address || c.ip) : null; }
+  const video = document.getElementById("presentation-video");
+  return {state: p.state, framesDecoded: frames, remote,
+          width: video.videoWidth, shown: video.getVideoPlaybackQuality().totalVideoFrames};
+}
+"""
+
+
+@pytest.fixture
+def relay_process(daphne, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`manage.py media_relay`, as `make run` starts it, on the test database and Redis."""
+    env = harness.daphne_env(
+        database_url=harness.database_url_for(
+            os.environ["DATABASE_URL"], connection.settings_dict["NAME"]
+        ),
+        redis_url=os.environ["REDIS_URL"],
+    )
+    env["MEDIA_RELAY_ADDRESSES"] = harness.LOOPBACK  # all there is in this namespace
+    log = tmp_path / "relay.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - a fixed argv
+            [sys.executable, "manage.py", "media_relay", "--name", RELAY, "--max-viewers", "10"],
+            cwd=harness.ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        with redis.Redis.from_url(os.environ["REDIS_URL"]) as client:
+            deadline = time.monotonic() + harness.START_TIMEOUT
+            while not client.exists(registry.process_key(RELAY)):
+                assert process.poll() is None, harness.tail(log)
+                assert time.monotonic() < deadline, harness.tail(log)
+                time.sleep(0.1)
+        yield process
+    finally:
+        harness.devservices().stop_processes([(process, 15)], harness.STOP_TIMEOUT)
+        print(harness.tail(log))  # shown when the test fails
+
+
+def test_a_recruiter_presents_and_two_phones_decode_the_video(seat, daphne, relay_process, timing):
+    booth = factories.booth(
+        fair_=factories.live_fair(), employer_=factories.employer("Vesuvio Cloud S.r.l.")
+    )
+    recruiter = factories.member(
+        booth.employer.organisation, Membership.Role.RECRUITER, name="Rita Recruiter"
+    )
+    first, second = daphne(2)
+    rec = seat("presenter (desktop, daphne 0)", recruiter, server=first)
+    viewers = [
+        seat(
+            "Anna (phone, daphne 1)", factories.user(name="Anna"), server=second, phone_sized=True
+        ),
+        seat(
+            "Bruno (phone, daphne 0)", factories.user(name="Bruno"), server=first, phone_sized=True
+        ),
+    ]
+    for viewer in viewers:
+        viewer.page.goto(f"{viewer.server.url}/booths/{booth.pk}/")
+        expect(viewer.page.locator("#queue-panel")).to_be_visible()
+        expect(viewer.page.locator("#presentation-panel")).to_be_hidden()
+
+    rec.page.goto(rec.server.url + reverse("staff:booth_present", args=[booth.pk]))
+    assert axe_violations(rec.page) == []
+    started = time.monotonic()
+    rec.page.locator("#presenter-go-live").click()
+    rec.page.wait_for_function("() => window.fairPresenter.state === 'live'")
+
+    for viewer in viewers:
+        panel = viewer.page.locator("#presentation-panel")
+        expect(panel).to_be_visible()  # presentation.started reached the page
+        viewer.page.locator("#presentation-watch").click()
+        viewer.page.wait_for_function("() => window.fairPresentation.state === 'watching'")
+
+    deadline = time.monotonic() + harness.VIDEO_TIMEOUT
+    while True:
+        stats = [viewer.page.evaluate(VIEWER_STATS_JS) for viewer in viewers]
+        if all(s["framesDecoded"] >= harness.MIN_FRAMES and s["shown"] > 0 for s in stats):
+            break
+        assert time.monotonic() < deadline, stats
+        time.sleep(0.2)
+    timing("both phones decoding", time.monotonic() - started)
+    assert all(s["remote"] == harness.LOOPBACK for s in stats), stats
+    expect(rec.page.locator("#presenter-viewers")).to_contain_text("2")
+
+    anna = viewers[0].page
+    anna.locator("#presentation-question").fill("Do you hire juniors?")
+    anna.locator("#presentation-ask").click()
+    anna.locator("#presentation-hand").click()
+    expect(rec.page.locator("#presenter-questions")).to_contain_text("Do you hire juniors?")
+    expect(rec.page.locator("#presenter-hands")).to_contain_text("Anna")
+    assert axe_violations(anna) == []
+    assert axe_violations(rec.page) == []
+    width = anna.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= anna.viewport_size["width"], width
+
+    rec.page.locator("#presenter-end").click()
+    for viewer in viewers:
+        viewer.page.wait_for_function("() => window.fairPresentation.state === 'off'")
+        expect(viewer.page.locator("#presentation-panel")).to_be_hidden()
+        expect(viewer.page.locator("#queue-panel")).to_be_visible()
