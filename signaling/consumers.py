@@ -140,8 +140,9 @@ class FairConsumer(AsyncWebsocketConsumer):
     async def relay_reply(self, message: dict[str, Any]) -> None:
         """A relay process answers a deferred command (signaling.media.relay_server)."""
         timeout = self.deferred.pop(message["request_id"], None)
-        if timeout is None:
-            return  # already answered with presentation.no_relay
+        if timeout is None:  # already answered with presentation.no_relay: undo it at the relay
+            await presentations.abandoned(self, message)
+            return
         timeout.cancel()
         await presentations.finish(self, message)
         if message["ok"]:

@@ -226,6 +226,16 @@ async def finish(conn: Connection, message: dict[str, Any]) -> None:
         await conn.join_group(groups.presentation(booth_id))  # to hear that it ended
 
 
+async def abandoned(conn: Connection, message: dict[str, Any]) -> None:
+    """A relay answered after the socket gave up waiting: the page never got the answer, so
+    whatever the relay set up for it is undone."""
+    if not message["ok"] or message["op"] not in ("publish", "watch"):
+        return
+    op = "end" if message["op"] == "publish" else "leave"
+    channel = registry.channel_for(message["relay"])
+    await _forward(conn, channel, op, int(message["booth_id"]), reason="ended", reply_to=None)
+
+
 async def disconnected(conn: Connection) -> None:
     """The socket closed: its viewers leave; a presenter's presentation ends for everyone."""
     for booth_id, (role, channel) in list(conn.presentations.items()):

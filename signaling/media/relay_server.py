@@ -36,6 +36,9 @@ from signaling.protocol import (
 logger = logging.getLogger(__name__)
 REPLY_TYPE = "relay.reply"
 VIEWERS_EVERY = 0.5
+# A peer that has not connected this long after its answer never will (its page went away):
+# a publisher's presentation ends, a viewer's seat is given back.
+CONNECT_TIMEOUT = 30.0
 
 
 def default_name() -> str:
@@ -52,6 +55,7 @@ class RelayServer:
         self._viewers_sent: dict[int, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
+        self.connect_timeout = CONNECT_TIMEOUT
 
     async def run(self) -> None:
         # Subscribed before registering: no request can be sent to a channel nobody reads.
@@ -117,6 +121,7 @@ class RelayServer:
             answer = await self.relay.publish(booth_id, _description(message))
             self._viewers_sent[booth_id] = 0
             await self._heartbeat_once()  # the registry shows it live (and pins it) at once
+            self._spawn(self._until_connected(booth_id, None))
             await self._publish(
                 booth_id,
                 "presentation.started",
@@ -131,6 +136,7 @@ class RelayServer:
                 audio_only=bool(message.get("audio_only")),
             )
             await self._heartbeat_once()  # the load the next watch is checked against
+            self._spawn(self._until_connected(booth_id, viewer_id))
             return {"booth_id": booth_id, "description": _json(answer), "relay": self.name}
         if op == "candidate":
             role_viewer = None if message.get("role") == "publisher" else viewer_id
@@ -150,6 +156,20 @@ class RelayServer:
             await self.relay.end(booth_id)
             return {"booth_id": booth_id}
         raise RelayRefused("protocol.invalid", f"unknown relay operation {op!r}")
+
+    async def _until_connected(self, booth_id: int, viewer_id: str | None) -> None:
+        pc = self.relay.peer(booth_id, viewer_id)
+        await asyncio.sleep(self.connect_timeout)
+        if pc is None or pc is not self.relay.peer(booth_id, viewer_id):
+            return  # gone already, or replaced (a viewer switching to audio only)
+        if pc.connectionState == "connected":
+            return
+        logger.info("relay %s: booth %s peer %s never connected", self.name, booth_id, viewer_id)
+        if viewer_id is None:
+            self._reasons.setdefault(booth_id, "publisher_left")
+            await self.relay.end(booth_id)
+        else:
+            await self.relay.leave(booth_id, viewer_id)
 
     async def _reply(
         self,

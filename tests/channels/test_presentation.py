@@ -180,3 +180,64 @@ async def test_the_least_loaded_relay_gets_the_pin_and_a_dead_relays_pin_is_repl
         assert getattr(await registry.pin(client, 7), "name", None) == "busy"
         assert [r.name for r in await registry.relays(client)] == ["busy"]
     await _clear_registry()
+
+
+async def test_audio_only_viewers_get_no_video_and_a_stopping_relay_ends_its_presentations(
+    booth, recruiter
+):
+    anna = await database_sync_to_async(factories.user)(name="Anna")
+    publisher, listener = Publisher(), Subscriber()
+    async with ws_client(recruiter) as rec, ws_client(anna) as a:
+        assert (await rec.connect())[0] and (await a.connect())[0]
+        async with relay_server():
+            offer = {"booth_id": booth.pk, "description": _sdp(await publisher.offer())}
+            await publisher.pc.setRemoteDescription(
+                _answer(await request(rec, "presentation.publish", offer))
+            )
+            watch = {
+                "booth_id": booth.pk,
+                "description": _sdp(await listener.offer()),
+                "audio_only": True,
+            }
+            await listener.accept(_answer(await request(a, "presentation.watch", watch)))
+            assert await wait_until(lambda: listener.audio.frames >= 20, 15)
+            assert listener.video.frames == 0
+        ended = await next_event(a, "presentation.ended")
+        assert ended == {"booth_id": booth.pk, "reason": "relay_stopped"}
+        async with registry.connect() as client:
+            assert await registry.relays(client) == []
+    await publisher.close()
+    await listener.close()
+
+
+async def test_a_silent_relay_is_answered_with_no_relay(booth, recruiter, settings):
+    settings.MEDIA_RELAY_REPLY_TIMEOUT = 1
+    await _clear_registry()
+    async with registry.connect() as client:  # registered, but nobody reads its channel
+        await client.hset(
+            registry.process_key("mute"),
+            mapping={"channel": registry.channel_for("mute"), "viewers": 0, "max_viewers": 5},
+        )
+        await client.sadd(registry.PROCESSES, "mute")
+    publisher = Publisher()
+    async with ws_client(recruiter) as rec:
+        assert (await rec.connect())[0]
+        offer = {"booth_id": booth.pk, "description": _sdp(await publisher.offer())}
+        reply = await request(rec, "presentation.publish", offer)
+        assert reply["error"]["code"] == "presentation.no_relay"
+    await publisher.close()
+    await _clear_registry()
+
+
+async def test_a_publisher_that_never_connects_ends_its_presentation(booth, recruiter):
+    anna = await database_sync_to_async(factories.user)(name="Anna")
+    publisher = Publisher()
+    async with relay_server() as server, ws_client(recruiter) as rec, ws_client(anna) as a:
+        server.connect_timeout = 1.0
+        assert (await rec.connect())[0] and (await a.connect())[0]
+        await request(a, "presentation.follow", {"booth_id": booth.pk})
+        offer = {"booth_id": booth.pk, "description": _sdp(await publisher.offer())}
+        assert (await request(rec, "presentation.publish", offer))["ok"]  # answer never applied
+        ended = await next_event(a, "presentation.ended")
+        assert ended["reason"] == "publisher_left"
+    await publisher.close()
