@@ -46,7 +46,12 @@ async () => {
 
 
 @pytest.fixture
-def relay_process(daphne, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def max_viewers() -> int:
+    return 10
+
+
+@pytest.fixture
+def relay_process(daphne, tmp_path: Path, max_viewers: int) -> Iterator[subprocess.Popen[bytes]]:
     """`manage.py media_relay`, as `make run` starts it, on the test database and Redis."""
     env = harness.daphne_env(
         database_url=harness.database_url_for(
@@ -58,7 +63,15 @@ def relay_process(daphne, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     log = tmp_path / "relay.log"
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - a fixed argv
-            [sys.executable, "manage.py", "media_relay", "--name", RELAY, "--max-viewers", "10"],
+            [
+                sys.executable,
+                "manage.py",
+                "media_relay",
+                "--name",
+                RELAY,
+                "--max-viewers",
+                str(max_viewers),
+            ],
             cwd=harness.ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -140,3 +153,27 @@ def test_a_recruiter_presents_and_two_phones_decode_the_video(seat, daphne, rela
         viewer.page.wait_for_function("() => window.fairPresentation.state === 'off'")
         expect(viewer.page.locator("#presentation-panel")).to_be_hidden()
         expect(viewer.page.locator("#queue-panel")).to_be_visible()
+
+
+@pytest.mark.parametrize("max_viewers", [1])
+def test_a_full_presentation_says_so_and_offers_the_line(seat, daphne, relay_process):
+    booth = factories.booth(fair_=factories.live_fair())
+    recruiter = factories.member(booth.employer.organisation, Membership.Role.RECRUITER)
+    rec = seat("presenter (desktop)", recruiter)
+    anna = seat("Anna (phone)", factories.user(name="Anna"), phone_sized=True)
+    bruno = seat("Bruno (phone)", factories.user(name="Bruno"), phone_sized=True)
+    rec.page.goto(rec.server.url + reverse("staff:booth_present", args=[booth.pk]))
+    rec.page.locator("#presenter-go-live").click()
+    rec.page.wait_for_function("() => window.fairPresenter.state === 'live'")
+    for person in (anna, bruno):
+        person.page.goto(f"{person.server.url}/booths/{booth.pk}/")
+        expect(person.page.locator("#presentation-panel")).to_be_visible()
+    anna.page.locator("#presentation-watch").click()
+    anna.page.wait_for_function("() => window.fairPresentation.state === 'watching'")
+
+    bruno.page.locator("#presentation-watch").click()
+    expect(bruno.page.locator("#presentation-error")).to_contain_text("full")
+    assert bruno.page.evaluate("() => window.fairPresentation.state") == "off"
+    expect(bruno.page.locator("#presentation-watch")).to_be_visible()
+    expect(bruno.page.locator("#queue-join")).to_be_visible()
+    assert axe_violations(bruno.page) == []
