@@ -44,6 +44,18 @@ async () => {
 }
 """
 
+AUDIO_PACKETS_JS = """
+async (least) => {
+  const p = window.fairPresentation;
+  if (!p || !p.pc) return false;
+  let packets = 0;
+  (await p.pc.getStats()).forEach((s) => {
+    if (s.type === "inbound-rtp" && s.kind === "audio") packets = s.packetsReceived || 0;
+  });
+  return packets >= least;
+}
+"""
+
 
 @pytest.fixture
 def max_viewers() -> int:
@@ -92,6 +104,31 @@ def relay_process(daphne, tmp_path: Path, max_viewers: int) -> Iterator[subproce
         print(harness.tail(log))  # shown when the test fails
 
 
+def decoding(viewers: list[harness.Seat]) -> list[dict[str, object]]:
+    """Poll until every viewer decodes MIN_FRAMES frames and shows them; their last stats."""
+    deadline = time.monotonic() + harness.VIDEO_TIMEOUT
+    while True:
+        stats = [viewer.page.evaluate(VIEWER_STATS_JS) for viewer in viewers]
+        if all(s["framesDecoded"] >= harness.MIN_FRAMES and s["shown"] > 0 for s in stats):
+            return stats
+        assert time.monotonic() < deadline, stats
+        time.sleep(0.2)
+
+
+def listen_only_at_360_px(page) -> None:
+    """Audio only: the same socket watches again with no video leg, and audio keeps coming."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.locator("label[for=presentation-audio-only]").click()  # Bootstrap Italia styles it
+    page.wait_for_function(
+        "() => window.fairPresentation.state === 'watching'"
+        " && window.fairPresentation.pc.getTransceivers().length === 1"
+    )
+    page.wait_for_function(AUDIO_PACKETS_JS, arg=50, timeout=15_000)
+    expect(page.locator("#presentation-video")).to_be_hidden()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    assert axe_violations(page) == []
+
+
 def test_a_recruiter_presents_and_two_phones_decode_the_video(seat, daphne, relay_process, timing):
     booth = factories.booth(
         fair_=factories.live_fair(), employer_=factories.employer("Vesuvio Cloud S.r.l.")
@@ -126,13 +163,7 @@ def test_a_recruiter_presents_and_two_phones_decode_the_video(seat, daphne, rela
         viewer.page.locator("#presentation-watch").click()
         viewer.page.wait_for_function("() => window.fairPresentation.state === 'watching'")
 
-    deadline = time.monotonic() + harness.VIDEO_TIMEOUT
-    while True:
-        stats = [viewer.page.evaluate(VIEWER_STATS_JS) for viewer in viewers]
-        if all(s["framesDecoded"] >= harness.MIN_FRAMES and s["shown"] > 0 for s in stats):
-            break
-        assert time.monotonic() < deadline, stats
-        time.sleep(0.2)
+    stats = decoding(viewers)
     timing("both phones decoding", time.monotonic() - started)
     assert all(s["remote"] == harness.LOOPBACK for s in stats), stats
     expect(rec.page.locator("#presenter-viewers")).to_contain_text("2")
@@ -148,11 +179,19 @@ def test_a_recruiter_presents_and_two_phones_decode_the_video(seat, daphne, rela
     width = anna.evaluate("() => document.documentElement.scrollWidth")
     assert width <= anna.viewport_size["width"], width
 
+    expect(viewers[1].page.locator("#presentation-viewers")).to_contain_text("2")
+
+    listen_only_at_360_px(viewers[1].page)
+
     rec.page.locator("#presenter-end").click()
     for viewer in viewers:
         viewer.page.wait_for_function("() => window.fairPresentation.state === 'off'")
         expect(viewer.page.locator("#presentation-panel")).to_be_hidden()
         expect(viewer.page.locator("#queue-panel")).to_be_visible()
+    expect(rec.page.locator("#presenter-go-live")).to_be_visible()
+    rec.page.set_viewport_size({"width": 360, "height": 740})
+    assert rec.page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    assert axe_violations(rec.page) == []
 
 
 @pytest.mark.parametrize("max_viewers", [1])
