@@ -38,8 +38,11 @@ async def _clear_registry() -> None:
 
 
 @contextlib.asynccontextmanager
-async def relay_server(name: str = "t1", max_viewers: int = 10) -> AsyncIterator[RelayServer]:
-    await _clear_registry()
+async def relay_server(
+    name: str = "t1", max_viewers: int = 10, *, clear: bool = True
+) -> AsyncIterator[RelayServer]:
+    if clear:
+        await _clear_registry()
     server = RelayServer(name=name, max_viewers=max_viewers, layer=get_channel_layer())
     task = asyncio.ensure_future(server.run())
     async with registry.connect() as client:
@@ -241,3 +244,42 @@ async def test_a_publisher_that_never_connects_ends_its_presentation(booth, recr
         ended = await next_event(a, "presentation.ended")
         assert ended["reason"] == "publisher_left"
     await publisher.close()
+
+
+async def test_two_relays_share_the_booths_and_each_booth_stays_on_its_own(recruiter, booth):
+    other_booth = await database_sync_to_async(factories.booth)(fair_=booth.fair)
+    other_recruiter = await database_sync_to_async(factories.member)(
+        other_booth.employer.organisation, Membership.Role.RECRUITER
+    )
+    anna = await database_sync_to_async(factories.user)(name="Anna")
+    publishers, viewer = [Publisher(), Publisher()], Subscriber()
+    await _clear_registry()
+    async with (
+        relay_server("r1", clear=False),
+        relay_server("r2", clear=False),
+        ws_client(recruiter) as rec,
+        ws_client(other_recruiter) as rec2,
+        ws_client(anna) as a,
+    ):
+        assert (await rec.connect())[0] and (await rec2.connect())[0] and (await a.connect())[0]
+        relays = []
+        for ws, booth_id, publisher in (
+            (rec, booth.pk, publishers[0]),
+            (rec2, other_booth.pk, publishers[1]),
+        ):
+            offer = {"booth_id": booth_id, "description": _sdp(await publisher.offer())}
+            reply = await request(ws, "presentation.publish", offer)
+            await publisher.pc.setRemoteDescription(_answer(reply))
+            relays.append(reply["data"]["relay"])
+        assert sorted(relays) == ["r1", "r2"]  # the second went to the idle relay
+        watch = {"booth_id": other_booth.pk, "description": _sdp(await viewer.offer())}
+        watched = await request(a, "presentation.watch", watch)
+        assert watched["data"]["relay"] == relays[1]  # the viewer goes where the booth is pinned
+        await viewer.accept(_answer(watched))
+        assert await wait_until(lambda: viewer.video.frames >= 10, 15)
+        async with registry.connect() as client:
+            loads = {r.name: r for r in await registry.relays(client)}
+        assert loads[relays[1]].booths == {other_booth.pk: 1}
+        assert loads[relays[0]].booths == {booth.pk: 0}
+    for peer in (*publishers, viewer):
+        await peer.close()
