@@ -281,5 +281,6 @@ async def test_two_relays_share_the_booths_and_each_booth_stays_on_its_own(recru
             loads = {r.name: r for r in await registry.relays(client)}
         assert loads[relays[1]].booths == {other_booth.pk: 1}
         assert loads[relays[0]].booths == {booth.pk: 0}
-    for peer in (*publishers, viewer):
-        await peer.close()
+    for publisher in publishers:
+        await publisher.close()
+    await viewer.close()
