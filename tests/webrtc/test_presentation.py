@@ -216,3 +216,19 @@ def test_a_full_presentation_says_so_and_offers_the_line(seat, daphne, relay_pro
     expect(bruno.page.locator("#presentation-watch")).to_be_visible()
     expect(bruno.page.locator("#queue-join")).to_be_visible()
     assert axe_violations(bruno.page) == []
+
+
+def test_a_shared_screen_reaches_a_viewer(seat, daphne, relay_process):
+    booth = factories.booth(fair_=factories.live_fair())
+    recruiter = factories.member(booth.employer.organisation, Membership.Role.RECRUITER)
+    rec = seat("presenter (desktop, screen)", recruiter)
+    anna = seat("Anna (phone)", factories.user(name="Anna"), phone_sized=True)
+    rec.page.goto(rec.server.url + reverse("staff:booth_present", args=[booth.pk]))
+    rec.page.locator("label[for=presenter-source-screen]").click()
+    rec.page.locator("#presenter-go-live").click()
+    rec.page.wait_for_function("() => window.fairPresenter.state === 'live'")
+    kinds = rec.page.evaluate("() => window.fairPresenter.stream.getTracks().map((t) => t.kind)")
+    assert sorted(kinds) == ["audio", "video"]  # the screen and the microphone
+    anna.page.goto(f"{anna.server.url}/booths/{booth.pk}/")
+    anna.page.locator("#presentation-watch").click()
+    decoding([anna])
