@@ -22,6 +22,7 @@ urlpatterns = [
     path("offices/<int:office_id>/slots/", views.office_slots, name="office_slots"),
     path("slots/<int:slot_id>/cancel/", views.slot_cancel, name="slot_cancel"),
     path("agenda/", views.agenda_page, name="agenda"),
+    path("booths/<int:booth_id>/present/", views.booth_present, name="booth_present"),
     path("employers/new/", views.employer_create, name="employer_create"),
     path("vacancy-imports/", views.vacancy_imports, name="vacancy_imports"),
     path("vacancy-imports/<int:run_id>/", views.vacancy_import, name="vacancy_import"),

@@ -27,7 +27,7 @@ from employers.models import Vacancy
 from employers.selectors import access_sync_run, sync_runs_recent
 from employers.vacancy_sync import vacancies_import_file
 from fairplatform.errors import DomainError, Forbidden, NotFound
-from frontend import queue_ui
+from frontend import presentation_ui, queue_ui
 from frontend.forms import (
     BookingWindowForm,
     BoothCreateForm,
@@ -54,6 +54,7 @@ from rooms.selectors import (
     slots_by_day,
     slots_of_place,
 )
+from signaling.media.registry import relays_now
 
 View = Callable[..., HttpResponse]
 M = TypeVar("M", bound=Model)
@@ -113,6 +114,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "can_review_cvs": can(user, Perm.CV_REVIEW),
             "offices": _offices_of(user),
             "preselect_vacancies": vacancies_for_preselection(actor=user)[:50],
+            "relays": relays_now() if _organiser_orgs(user) else None,
         },
     )
 
@@ -306,6 +308,20 @@ def booth_queue(request: HttpRequest, booth_id: int) -> HttpResponse:
             "vacancies": booth_open_vacancies(booth=booth),
             "queue_strings": queue_ui.CONSOLE,
         },
+    )
+
+
+@staff_only
+@require_GET
+def booth_present(request: HttpRequest, booth_id: int) -> HttpResponse:
+    """Go live: the recruiter's presentation page (media goes to a relay, not through Django)."""
+    booth = _staff_object(
+        request, Booth.objects.select_related("fair", "employer"), booth_id, Perm.BOOTH_EDIT
+    )
+    return render(
+        request,
+        "frontend/staff/booth_present.html",
+        {"booth": booth, "presentation_strings": presentation_ui.PRESENTER},
     )
 
 

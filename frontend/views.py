@@ -15,7 +15,7 @@ from accounts.permissions import Perm, can
 from employers.jsonld import job_posting_script
 from employers.selectors import access_open_vacancy
 from fairplatform.errors import DomainError, Forbidden
-from frontend import queue_ui
+from frontend import presentation_ui, queue_ui
 from frontend.forms import BookingForm, SlotChoiceForm
 from rooms import agenda
 from rooms.models import Booking, Booth, Fair
@@ -101,6 +101,7 @@ def _booth_page(
         "queue_open": booth_is_open(booth, now),
         "is_booth_staff": is_booth_staff,
         "queue_strings": queue_ui.CANDIDATE,
+        "presentation_strings": presentation_ui.VIEWER,
         "slot_days": slots_by_day(booth_slots_open(booth=booth, now=now)),
         "window": booking_window_to_open(booth=booth),
     }

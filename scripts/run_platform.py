@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""`make run`: migrate, load the demo fair, then Daphne, a Celery worker and beat on 127.0.0.1.
+"""`make run`: migrate, load the demo fair, then Daphne, a Celery worker, beat and one media relay
+(booth presentations; only with Redis) on 127.0.0.1.
 
 Redis comes from REDIS_URL, else a private redis-server; with neither, the platform runs on
 embedded defaults (in-memory channel layer, Celery on a file broker). Ctrl-C stops it all.
@@ -63,6 +64,9 @@ def main() -> int:
             [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
             [*celery, "beat", "--loglevel", "INFO"],
         ]
+        if env["REDIS_URL"]:
+            # Booth presentations: one media relay process (more: one per core, each its --name).
+            commands.append([PYTHON, "manage.py", "media_relay", "--name", "local-1"])
         # Own process groups: Ctrl-C reaches only this script, which stops them in order.
         processes = [
             subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603

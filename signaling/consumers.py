@@ -1,7 +1,9 @@
 """The one WebSocket consumer: parse, check, dispatch to a handler, reply. No business rules."""
 
+import asyncio
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -15,7 +17,8 @@ from fairplatform.errors import DomainError
 from rooms import interviews
 from rooms.queue_feed import position_for
 from signaling import groups
-from signaling.handlers import load_handlers
+from signaling.handlers import DEFERRED, load_handlers
+from signaling.handlers import presentation as presentations
 from signaling.handlers.interview import forget as forget_interview
 from signaling.protocol import (
     SIGNED_OUT_CLOSE_CODE,
@@ -45,6 +48,10 @@ class FairConsumer(AsyncWebsocketConsumer):
         self.handlers = load_handlers()
         self.groups_joined: set[str] = set()
         self.interviews: dict[int, int] = {}
+        self.presentations: dict[int, tuple[str, str]] = {}
+        # Commands whose reply comes from a relay process: request id → its timeout.
+        self.deferred: dict[str, asyncio.Task[None]] = {}
+        self.request_id: str | None = None
         self.bucket = TokenBucket(settings.WS_RATE_LIMIT_PER_SECOND, settings.WS_RATE_LIMIT_BURST)
         await self.accept()
         # The person's own news (a call from a booth's line) reaches whatever page they are on.
@@ -64,6 +71,10 @@ class FairConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def disconnect(self, code: int) -> None:
+        for timeout in getattr(self, "deferred", {}).values():
+            timeout.cancel()
+        if getattr(self, "presentations", None):
+            await presentations.disconnected(self)
         for session_id, attendance_id in list(getattr(self, "interviews", {}).items()):
             # Not a hang-up: the others see "reconnecting" until the grace period runs out.
             await database_sync_to_async(interviews.interview_leave)(
@@ -90,12 +101,13 @@ class FairConsumer(AsyncWebsocketConsumer):
             if not self.bucket.take():
                 raise ProtocolError("protocol.rate_limited", "Too many frames; slow down.")
             envelope, payload = parse_frame(text_data)
-            request_id = envelope.id
+            request_id = self.request_id = envelope.id
             # Roles are re-read by the first permission check of each frame: a revoked role
             # stops working on open sockets too.
             forget_memberships(self.user)
             data = await self.handlers[envelope.type](self, payload)
-            await self._send_model(OkReply(id=envelope.id, data=data))
+            if data is not DEFERRED:
+                await self._send_model(OkReply(id=envelope.id, data=data))
         except ProtocolError as exc:
             await self._refuse(exc.request_id, exc.code, exc.message)
         except DomainError as exc:
@@ -109,6 +121,35 @@ class FairConsumer(AsyncWebsocketConsumer):
         await self.send_json(message["frame"])
         if "close_interview" in message:
             await forget_interview(self, message["close_interview"])
+        if "close_presentation" in message:
+            self.presentations.pop(message["close_presentation"], None)
+
+    def defer_reply(self, on_timeout: Callable[[], DomainError]) -> None:
+        request_id = self.request_id
+        if request_id is None:
+            raise RuntimeError("defer_reply outside a command")
+
+        async def expire() -> None:
+            await asyncio.sleep(settings.MEDIA_RELAY_REPLY_TIMEOUT)
+            if self.deferred.pop(request_id, None) is not None:
+                error = on_timeout()
+                await self._refuse(request_id, error.code, str(error.message))
+
+        self.deferred[request_id] = asyncio.ensure_future(expire())
+
+    async def relay_reply(self, message: dict[str, Any]) -> None:
+        """A relay process answers a deferred command (signaling.media.relay_server)."""
+        timeout = self.deferred.pop(message["request_id"], None)
+        if timeout is None:  # already answered with presentation.no_relay: undo it at the relay
+            await presentations.abandoned(self, message)
+            return
+        timeout.cancel()
+        await presentations.finish(self, message)
+        if message["ok"]:
+            await self._send_model(OkReply(id=message["request_id"], data=message["data"]))
+        else:
+            error = message["error"]
+            await self._refuse(message["request_id"], error["code"], error["message"])
 
     async def session_ended(self, message: dict[str, Any]) -> None:
         """Signed out (signaling.receivers): this session's sockets close, others stay."""

@@ -26,3 +26,13 @@ def queue(booth_id: int) -> str:
 
 def queue_staff(booth_id: int) -> str:
     return f"queue.{booth_id}.staff"
+
+
+def presentation(booth_id: int) -> str:
+    """Everyone following a booth's presentation: started, viewers, ended."""
+    return f"presentation.{booth_id}"
+
+
+def presentation_staff(booth_id: int) -> str:
+    """The booth's presenting sockets: viewers' questions and raised hands."""
+    return f"presentation.{booth_id}.staff"

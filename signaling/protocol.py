@@ -238,6 +238,69 @@ class QueuePause(Strict):
     paused: bool
 
 
+MAX_QUESTION_CHARS = 500
+
+
+class PresentationFollow(Strict):
+    """Follow a booth's presentation (its booth page): `presentation.started`, `.ended` and
+    `.viewers` events from now on. The reply says whether it is live now."""
+
+    booth_id: Id
+
+
+class PresentationPublish(Strict):
+    """Go live (the booth's staff only): the browser's offer, with every ICE candidate gathered,
+    goes to the relay process the booth is pinned to; the reply is the relay's answer."""
+
+    booth_id: Id
+    description: SessionDescription
+
+
+class PresentationWatch(Strict):
+    """Watch a live presentation (anyone who can see the booth): the reply is the relay's answer.
+    With `audio_only` the relay forwards no video to this viewer (send the offer again, after
+    `presentation.leave`, to switch)."""
+
+    booth_id: Id
+    description: SessionDescription
+    audio_only: bool = False
+
+
+class PresentationCandidate(Strict):
+    """A late ICE candidate for this socket's peer at the relay (publishing or watching). Offers
+    normally carry every candidate; the relay never trickles its own (its answer is complete)."""
+
+    booth_id: Id
+    candidate: IceCandidate
+
+
+class PresentationLeave(Strict):
+    """Stop watching; the presentation goes on."""
+
+    booth_id: Id
+
+
+class PresentationEnd(Strict):
+    """End the presentation for everyone (the booth's staff). Closing the presenter's socket or
+    connection ends it too."""
+
+    booth_id: Id
+
+
+class PresentationQuestion(Strict):
+    """A written question to the presenter (viewers watching on this socket). Not stored."""
+
+    booth_id: Id
+    text: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+
+
+class PresentationHand(Strict):
+    """Raise or lower your hand (viewers watching on this socket); the presenter sees it."""
+
+    booth_id: Id
+    raised: bool
+
+
 COMMANDS: dict[str, type[Strict]] = {
     "session.hello": SessionHello,
     "fair.watch": FairWatch,
@@ -262,6 +325,14 @@ COMMANDS: dict[str, type[Strict]] = {
     "queue.skip": QueueSkip,
     "queue.remove": QueueRemove,
     "queue.pause": QueuePause,
+    "presentation.follow": PresentationFollow,
+    "presentation.publish": PresentationPublish,
+    "presentation.watch": PresentationWatch,
+    "presentation.candidate": PresentationCandidate,
+    "presentation.leave": PresentationLeave,
+    "presentation.end": PresentationEnd,
+    "presentation.question": PresentationQuestion,
+    "presentation.hand": PresentationHand,
 }
 
 
@@ -400,6 +471,48 @@ class QueueStats(Strict):
     wait_min_high: int
 
 
+class PresentationStarted(Strict):
+    """The booth went live: its page offers "Watch the presentation"."""
+
+    booth_id: int
+    max_viewers: int
+
+
+class PresentationEnded(Strict):
+    """The presentation is over for everyone (ended by its staff, or the presenter's connection
+    dropped, or its relay process stopped); sockets forget it."""
+
+    booth_id: int
+    reason: Literal["ended", "publisher_left", "relay_stopped"]
+
+
+class PresentationViewers(Strict):
+    """How many watch now (sent when it changes, at most twice a second)."""
+
+    booth_id: int
+    viewers: int
+    max_viewers: int
+
+
+class PresentationQuestionAsked(Strict):
+    """A viewer's question, to the booth's presenting sockets only."""
+
+    booth_id: int
+    user_id: int
+    name: str
+    text: str
+    sent_at: str
+
+
+class PresentationHandChanged(Strict):
+    """A viewer raised or lowered their hand, to the booth's presenting sockets only."""
+
+    booth_id: int
+    user_id: int
+    name: str
+    raised: bool
+
+
 EVENTS: dict[str, type[Strict]] = {
     "fair.status_changed": FairStatusChanged,
     "interview.presence": InterviewPresence,
@@ -412,6 +525,11 @@ EVENTS: dict[str, type[Strict]] = {
     "queue.entry": QueueEntryChanged,
     "queue.line": QueueLine,
     "queue.stats": QueueStats,
+    "presentation.started": PresentationStarted,
+    "presentation.ended": PresentationEnded,
+    "presentation.viewers": PresentationViewers,
+    "presentation.question": PresentationQuestionAsked,
+    "presentation.hand": PresentationHandChanged,
 }
 
 
@@ -439,6 +557,12 @@ ERROR_CODES: dict[str, str] = {
     "queue.call_expired": "The call was not answered in time; you keep or lose your place as the message says.",
     "queue.candidate_busy": "The candidate is being called or interviewed elsewhere; try again later.",
     "queue.not_waiting": "The entry is not waiting any more (called, interviewing, or out of the line).",
+    "presentation.not_live": "The booth is not presenting now.",
+    "presentation.already_live": "The booth is already presenting; end that presentation first.",
+    "presentation.full": "The presentation has no room for more viewers; try again later.",
+    "presentation.no_relay": "No relay process is running (or it did not answer); try again later.",
+    "presentation.no_media": "The offer sends neither audio nor video.",
+    "presentation.not_watching": "Watch (or present) the presentation on this connection first.",
     "server.error": "Unexpected failure; the server logged it.",
 }
 

@@ -313,3 +313,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Booth presentations: each relay process (`manage.py media_relay`) forwards to at most this many
+# viewers. ~500 per core in bench/relay.py (forwarding, no decode/encode); run one per core.
+MEDIA_RELAY_MAX_VIEWERS = env_int("MEDIA_RELAY_MAX_VIEWERS", 500)
+# How long a socket waits for a relay's answer before replying presentation.no_relay.
+MEDIA_RELAY_REPLY_TIMEOUT = env_int("MEDIA_RELAY_REPLY_TIMEOUT", 15)
+# The host addresses a relay offers browsers (ICE host candidates); empty: every address of the
+# machine but loopback (aioice's choice). 127.0.0.1 for a relay only this machine's browsers use.
+MEDIA_RELAY_ADDRESSES = env_list("MEDIA_RELAY_ADDRESSES", [])

@@ -6,6 +6,7 @@ from typing import Any, Protocol
 from channels.db import database_sync_to_async
 
 from accounts.models import User
+from fairplatform.errors import DomainError
 from signaling.protocol import COMMANDS, Strict
 
 
@@ -15,12 +16,22 @@ class Connection(Protocol):
     user: User
     # Calls joined on this socket: session id → its attendance id.
     interviews: dict[int, int]
+    # Presentations on this socket: booth id → (publisher or viewer, its relay's channel).
+    presentations: dict[int, tuple[str, str]]
+    channel_name: str
+    request_id: str | None  # the command being handled
+    channel_layer: Any
+
+    def defer_reply(self, on_timeout: Callable[[], DomainError]) -> None:
+        """The current command is answered later (by a relay: `relay.reply`), or on_timeout()."""
 
     async def join_group(self, group: str) -> None: ...
 
     async def leave_group(self, group: str) -> None: ...
 
 
+# Returned by a handler whose reply comes later (`Connection.defer_reply`).
+DEFERRED: dict[str, Any] = {}
 Handler = Callable[[Connection, Any], Awaitable[dict[str, Any]]]
 HANDLERS: dict[str, Handler] = {}
 
@@ -60,6 +71,7 @@ def load_handlers() -> dict[str, Handler]:
         booth,
         fair,
         interview,
+        presentation,
         queue,
         rtc,
         session,
@@ -71,4 +83,12 @@ def load_handlers() -> dict[str, Handler]:
     return HANDLERS
 
 
-__all__ = ["HANDLERS", "Connection", "Strict", "command", "database_command", "load_handlers"]
+__all__ = [
+    "DEFERRED",
+    "HANDLERS",
+    "Connection",
+    "Strict",
+    "command",
+    "database_command",
+    "load_handlers",
+]

@@ -103,7 +103,7 @@ class Presentation:
         return await _answer(pc)
 
     async def add_viewer(
-        self, viewer_id: str, offer: RTCSessionDescription
+        self, viewer_id: str, offer: RTCSessionDescription, *, audio_only: bool = False
     ) -> RTCSessionDescription:
         pc = RTCPeerConnection(self._configuration)
         viewer = Viewer(viewer_id, pc)
@@ -112,7 +112,7 @@ class Presentation:
             await pc.setRemoteDescription(offer)
             for transceiver in pc.getTransceivers():
                 source = self.tracks.get(transceiver.kind)
-                if source is None:
+                if source is None or (audio_only and transceiver.kind != "audio"):
                     continue
                 _forward_only_what_we_can(transceiver)
                 sender = pc.addTrack(ForwardedTrack(transceiver.kind))
@@ -150,6 +150,10 @@ class Presentation:
             if task is not asyncio.current_task():
                 task.cancel()
         await self._on_ended(self)
+
+    @property
+    def publisher(self) -> RTCPeerConnection:
+        return self._publisher
 
     def _watch(self, coroutine: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coroutine)
@@ -201,7 +205,12 @@ class Relay:
             raise
 
     async def watch(
-        self, booth_id: int, offer: RTCSessionDescription, viewer_id: str | None = None
+        self,
+        booth_id: int,
+        offer: RTCSessionDescription,
+        viewer_id: str | None = None,
+        *,
+        audio_only: bool = False,
     ) -> tuple[str, RTCSessionDescription]:
         presentation = self.presentations.get(booth_id)
         if presentation is None or presentation.ended.is_set():
@@ -211,7 +220,20 @@ class Relay:
                 "presentation.full", "this presentation has no room for more viewers"
             )
         viewer_id = viewer_id or f"v{next(self._viewer_ids)}"
-        return viewer_id, await presentation.add_viewer(viewer_id, offer)
+        if viewer_id in presentation.viewers:  # the same socket again (audio-only toggled)
+            await presentation.remove_viewer(viewer_id)
+        answer = await presentation.add_viewer(viewer_id, offer, audio_only=audio_only)
+        return viewer_id, answer
+
+    def peer(self, booth_id: int, viewer_id: str | None) -> RTCPeerConnection | None:
+        """The server-side peer of a viewer, or of the publisher (viewer_id None)."""
+        presentation = self.presentations.get(booth_id)
+        if presentation is None:
+            return None
+        if viewer_id is None:
+            return presentation.publisher
+        viewer = presentation.viewers.get(viewer_id)
+        return None if viewer is None else viewer.pc
 
     async def leave(self, booth_id: int, viewer_id: str) -> None:
         presentation = self.presentations.get(booth_id)
