@@ -11,6 +11,7 @@ urlpatterns = [
     path("booths/<int:booth_id>/", views.booth_detail, name="booth"),
     path("vacancies/<int:vacancy_id>/", views.vacancy_detail, name="vacancy"),
     path("booths/<int:booth_id>/book/", views.booth_book, name="booth_book"),
+    path("fairs/<int:fair_id>/book/", views.fair_book, name="fair_book"),
     path("booths/<int:booth_id>/waitlist/", views.booth_waitlist_join, name="booth_waitlist_join"),
     path("waitlist/<int:entry_id>/leave/", views.waitlist_leave, name="waitlist_leave"),
     path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="booking_cancel"),

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +19,7 @@ from fairplatform.errors import DomainError, Forbidden
 from frontend import presentation_ui, queue_ui
 from frontend.forms import BookingForm, SlotChoiceForm
 from rooms import agenda
-from rooms.models import Booking, Booth, Fair
+from rooms.models import Booking, Booth, Fair, Slot
 from rooms.queue_feed import booth_is_open
 from rooms.selectors import (
     access_booking,
@@ -33,6 +34,7 @@ from rooms.selectors import (
     fairs_upcoming,
     interviews_of,
     invitations_of,
+    office_slots_open,
     slots_by_day,
     slots_to_move_to,
     waitlist_entry_of,
@@ -65,17 +67,54 @@ def _cutoff(now: datetime) -> datetime:
 
 @require_GET
 def fair_detail(request: HttpRequest, fair_id: int) -> HttpResponse:
+    return _fair_page(request, access_fair(actor=request.user, fair_id=fair_id), None)
+
+
+def _fair_page(
+    request: HttpRequest, fair: Fair, form: BookingForm | None, status: int = 200
+) -> HttpResponse:
+    user = request.user
+    context: dict[str, object] = {
+        "fair": fair,
+        "booths": fair_booths(fair=fair),
+        "status_labels": dict(Fair.Status.choices),
+        "queue_strings": queue_ui.CANDIDATE,
+        "slot_days": slots_by_day(office_slots_open(fair=fair, now=timezone.now())),
+    }
+    if isinstance(user, User):
+        context["booking_form"] = form or BookingForm(initial={"phone": user.phone or ""})
+    return render(request, "frontend/fair.html", context, status=status)
+
+
+@login_required
+@require_POST
+def fair_book(request: HttpRequest, fair_id: int) -> HttpResponse:
+    """Book a time with the fair's CPI or EURES help desk; a refusal stays on the page."""
     fair = access_fair(actor=request.user, fair_id=fair_id)
-    return render(
-        request,
-        "frontend/fair.html",
-        {
-            "fair": fair,
-            "booths": fair_booths(fair=fair),
-            "status_labels": dict(Fair.Status.choices),
-            "queue_strings": queue_ui.CANDIDATE,
-        },
-    )
+    form = BookingForm(request.POST)
+    if _book(request, form, office_slots_open(fair=fair, now=timezone.now())):
+        return redirect(reverse("frontend:home") + MY_BOOKINGS)
+    return _fair_page(request, fair, form, status=400)
+
+
+def _book(request: HttpRequest, form: BookingForm, offered: QuerySet[Slot]) -> bool:
+    """Book the chosen one of the offered times; a refusal becomes the form's error."""
+    if not form.is_valid():
+        return False
+    slot_id = form.cleaned_data["slot"]
+    try:
+        if not offered.filter(pk=slot_id).exists():
+            raise DomainError("agenda.slot_not_found", _("Choose one of the times listed."))
+        booking = agenda.booking_create(
+            actor=_candidate(request), slot_id=slot_id, phone=form.cleaned_data["phone"]
+        )
+    except Forbidden:
+        raise
+    except DomainError as exc:
+        form.add_error(None, str(exc.message))
+        return False
+    messages.success(request, _booked_message(booking))
+    return True
 
 
 @require_GET
@@ -119,21 +158,8 @@ def booth_book(request: HttpRequest, booth_id: int) -> HttpResponse:
     """Book one of the booth's times; a refusal is shown above the times, with what was typed."""
     booth = access_booth(actor=request.user, booth_id=booth_id)
     form = BookingForm(request.POST)
-    if form.is_valid():
-        slot_id = form.cleaned_data["slot"]
-        try:
-            if not booth.slots.filter(pk=slot_id).exists():
-                raise DomainError("agenda.slot_not_found", _("Choose one of the times listed."))
-            booking = agenda.booking_create(
-                actor=_candidate(request), slot_id=slot_id, phone=form.cleaned_data["phone"]
-            )
-        except Forbidden:
-            raise
-        except DomainError as exc:
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _booked_message(booking))
-            return redirect(reverse("frontend:home") + MY_BOOKINGS)
+    if _book(request, form, booth.slots.all()):
+        return redirect(reverse("frontend:home") + MY_BOOKINGS)
     return _booth_page(request, booth, form, status=400)
 
 

@@ -160,6 +160,12 @@ def booth_slots_open(*, booth: Booth, now: datetime) -> QuerySet[Slot]:
     return _slots_free(now).filter(booth=booth)
 
 
+def office_slots_open(*, fair: Fair, now: datetime) -> QuerySet[Slot]:
+    """The times a candidate can still pick with the fair's CPI or EURES offices (the help desk,
+    remote or at the office), with the office's name."""
+    return _slots_free(now).filter(fair=fair, office__isnull=False).select_related("office")
+
+
 def slots_of_place(
     *, booth: Booth | None = None, office: Organisation | None = None, now: datetime
 ) -> QuerySet[Slot]:

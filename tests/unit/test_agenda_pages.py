@@ -407,3 +407,32 @@ def test_the_fairs_organiser_sets_when_booking_opens_and_a_recruiter_may_not(
     assert (window.opens_at, window.quota_per_candidate) == (opens.replace(microsecond=0), 2)
     page = client_for(candidate).get(reverse("frontend:booth", args=[booth.pk]))
     assert b"Booking at this booth opens on" in page.content
+
+
+def test_candidates_book_the_cpi_help_desk_from_the_fair_page(booth, recruiter, candidate):
+    fair = booth.fair
+    operator = factories.member(fair.organiser, Membership.Role.CPI_OPERATOR)
+    start = timezone.now().replace(microsecond=0) + timedelta(hours=2)
+    desk_slot, _second = agenda.slots_publish(
+        actor=operator,
+        fair_id=fair.pk,
+        office_id=fair.organiser_id,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=40),
+        length_minutes=20,
+    )
+    booth_slot = publish(recruiter, booth)[0]
+    url = reverse("frontend:fair", args=[fair.pk])
+
+    assert b"Sign in to book a time" in Client().get(url).content
+    page = client_for(candidate).get(url).content.decode()
+    assert f'id="slot-{desk_slot.pk}"' in page
+    assert f'id="slot-{booth_slot.pk}"' not in page  # booth times are on the booth page
+
+    book = reverse("frontend:fair_book", args=[fair.pk])
+    refused = client_for(candidate).post(book, {"slot": booth_slot.pk})
+    assert refused.status_code == 400
+    assert b"Choose one of the times listed." in refused.content
+    assert client_for(candidate).post(book, {"slot": desk_slot.pk}).status_code == 302
+    assert Booking.objects.get(candidate=candidate).slot == desk_slot
+    assert Client().post(book, {"slot": desk_slot.pk}).status_code == 302  # to sign-in
