@@ -2,8 +2,11 @@
 (empty, filled, refused), and none scrolls sideways."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Dialog, Page, expect
 
@@ -137,3 +140,31 @@ def test_before_booking_opens_a_candidate_joins_the_waitlist(phone, daphne, boot
     giulia.locator("#waitlist-join").tap()
     expect(giulia.get_by_role("button", name="Leave the waitlist")).to_be_visible()
     clean(giulia)
+
+
+def test_a_viewer_in_another_zone_also_sees_their_own_time(browser, daphne, booth, recruiter):
+    start = booth.fair.starts_at + timedelta(hours=3)
+    [slot] = agenda.slots_publish(
+        actor=recruiter,
+        fair_id=booth.fair_id,
+        booth_id=booth.pk,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=20),
+        length_minutes=20,
+    )
+    client = Client()
+    client.force_login(factories.user(name="Inês Abroad"))
+    session = {"name": settings.SESSION_COOKIE_NAME, "url": daphne.url}
+    session["value"] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    seen = {}
+    for zone in ("Europe/Lisbon", booth.fair.timezone):
+        context = browser.new_context(locale="en-GB", timezone_id=zone)
+        context.add_cookies([session])
+        page = context.new_page()
+        page.goto(f"{daphne.url}/booths/{booth.pk}/")
+        seen[zone] = page.locator(f'label[for="slot-{slot.pk}"] .local-time').all_inner_texts()
+        context.close()
+    lisbon = start.astimezone(ZoneInfo("Europe/Lisbon"))
+    [note] = seen["Europe/Lisbon"]
+    assert "your time" in note and lisbon.strftime("%H:%M") in note and "Europe/Lisbon" in note
+    assert seen[booth.fair.timezone] == []  # same zone as the fair: nothing added
