@@ -18,7 +18,7 @@
     const note = document.createElement("span");
     note.className = "local-time";
     const moment = format.format(new Date(time.getAttribute("datetime")));
-    note.textContent = ` (${template.replace("%(time)s", moment).replace("%(zone)s", here)})`;
+    note.textContent = ` (${template.replace("{time}", moment).replace("{zone}", here)})`;
     time.after(note);
   }
 })();
