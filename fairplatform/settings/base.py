@@ -126,16 +126,25 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG)
 # CV files never get a public URL: the "cv" storage lives outside MEDIA_ROOT and is read only
-# through candidates.views.cv_file. Production may point it at S3 by setting CV_STORAGE_BACKEND
-# to storages.backends.s3.S3Storage (django-storages, with its AWS_* settings) and a bucket
-# that has no public access.
+# through candidates.views.cv_file. In production it may be an S3-compatible bucket with no public
+# access (CV_S3_BUCKET; credentials from the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+# environment, read by boto3): objects are written private and never get a URL either.
 CV_ROOT = Path(env_str("CV_ROOT", str(BASE_DIR / "var" / "private" / "cv")))
-CV_STORAGE_BACKEND = env_str("CV_STORAGE_BACKEND", "")
+CV_S3_BUCKET = env_str("CV_S3_BUCKET", "")
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "cv": {"BACKEND": CV_STORAGE_BACKEND}
-    if CV_STORAGE_BACKEND
+    "cv": {
+        "BACKEND": "candidates.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": CV_S3_BUCKET,
+            "endpoint_url": env_str("CV_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("CV_S3_REGION", "") or None,
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+    if CV_S3_BUCKET
     else {
         "BACKEND": "candidates.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": str(CV_ROOT)},

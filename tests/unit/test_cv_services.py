@@ -323,3 +323,29 @@ def test_only_cpi_staff_review(mario, cv):
     for actor in (mario, recruiter):
         with pytest.raises(Forbidden):
             cv_review(actor=actor, version=cv, outcome="rejected")
+
+
+def test_production_can_keep_cvs_in_a_private_s3_bucket_with_no_links(monkeypatch):
+    from importlib import reload
+
+    from django.core.files.storage import StorageHandler
+
+    from candidates.storage import PrivateS3Storage
+    from fairplatform.settings import base
+
+    monkeypatch.setenv("CV_S3_BUCKET", "cv-private")
+    monkeypatch.setenv("CV_S3_ENDPOINT_URL", "https://objects.example.it")
+    try:
+        configured = reload(base).STORAGES
+    finally:
+        monkeypatch.delenv("CV_S3_BUCKET")
+        reload(base)
+    storage = StorageHandler(configured)["cv"]
+    assert isinstance(storage, PrivateS3Storage)
+    assert (storage.bucket_name, storage.endpoint_url) == (
+        "cv-private",
+        "https://objects.example.it",
+    )
+    assert storage.default_acl == "private"
+    with pytest.raises(NotImplementedError):
+        storage.url("cv/1/x.pdf")
