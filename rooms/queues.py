@@ -147,7 +147,7 @@ def queue_call_next(
     for entry_id in list(head):
         # One row at a time: locking the whole head would hand it all to one recruiter.
         entry = (
-            QueueEntry.objects.select_for_update(skip_locked=True)
+            QueueEntry.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("booth__employer")
             .filter(pk=entry_id, state=State.WAITING)
             .first()
@@ -230,7 +230,11 @@ def queue_remove(*, actor: User, entry_id: int) -> QueueEntry:
 
 @transaction.atomic
 def queue_pause(*, actor: User, booth_id: int, paused: bool) -> Booth:
-    booth = Booth.objects.select_for_update().select_related("fair", "employer").get(pk=booth_id)
+    booth = (
+        Booth.objects.select_for_update(of=("self",))
+        .select_related("fair", "employer")
+        .get(pk=booth_id)
+    )
     require(actor, Perm.BOOTH_EDIT, booth)
     if booth.queue_paused != paused:
         booth.queue_paused = paused

@@ -60,3 +60,25 @@ def test_parallel_call_next_never_picks_the_same_candidate_twice():
     assert len(everyone) == len(set(everyone)) == WAITING
     assert sorted(everyone) == sorted(waiting)
     assert sum(1 for batch in called if batch) >= 2  # the processes really did overlap
+
+
+def test_call_next_does_not_give_up_while_the_booth_row_is_locked_elsewhere():
+    """A join, a skip or a colleague's call-next holds the booth's row for a moment: call-next
+    must still find the waiting candidate, not answer "nobody is waiting"."""
+    import os
+
+    import psycopg
+
+    from rooms.models import Booth
+
+    booth = factories.booth(fair_=factories.live_fair())
+    recruiter = factories.member(booth.employer.organisation, "recruiter")
+    entry = queues.queue_join(actor=factories.user(), booth_id=booth.pk)
+    settings = connections["default"].settings_dict
+    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + settings["NAME"]
+    with psycopg.connect(url) as other:
+        other.execute(
+            f"SELECT 1 FROM {Booth._meta.db_table} WHERE id = %s FOR UPDATE",  # noqa: S608
+            [booth.pk],
+        )
+        assert queues.queue_call_next(actor=recruiter, booth_id=booth.pk).pk == entry.pk
