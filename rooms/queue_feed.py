@@ -247,7 +247,7 @@ def queue_broadcast(booth_id: int) -> None:
         return
     # Staff and organisers first: their few sockets should not wait behind the fan-out.
     bus.publish(groups.queue_staff(booth_id), "queue.line", queue_line(snapshot=snapshot))
-    bus.publish(groups.fair(snapshot["fair_id"]), "queue.stats", stats_of(snapshot))
+    bus.publish(groups.fair_staff(snapshot["fair_id"]), "queue.stats", stats_of(snapshot))
     async_to_sync(layer.group_send)(groups.queue(booth_id), snapshot)
 
 

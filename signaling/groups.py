@@ -5,6 +5,11 @@ def fair(fair_id: int) -> str:
     return f"fair.{fair_id}"
 
 
+def fair_staff(fair_id: int) -> str:
+    """The fair's organisers: every booth's line in numbers (queue.stats)."""
+    return f"fair.{fair_id}.staff"
+
+
 def interview(session_id: int) -> str:
     return f"interview.{session_id}"
 

@@ -64,7 +64,8 @@ class SessionHello(Strict):
 
 
 class FairWatch(Strict):
-    """Receive this fair's events (status changes) on this connection."""
+    """Receive this fair's events on this connection: status changes; for its organisers, every
+    booth's line in numbers too (`queue.stats`)."""
 
     fair_id: Id
 
@@ -459,7 +460,7 @@ class QueueLine(Strict):
 
 
 class QueueStats(Strict):
-    """A booth's line in numbers, for everyone watching the fair (organisers see them live)."""
+    """A booth's line in numbers, for the fair's organisers watching it (`fair.watch`)."""
 
     fair_id: int
     booth_id: int

@@ -138,3 +138,21 @@ async def test_a_booth_page_sees_its_line_open_when_the_fair_goes_live():
         assert refused["error"]["code"] == "queue.closed"
         assert await database_sync_to_async(fairs_advance_status)() == 1
         assert (await next_event(page, "queue.position"))["open"] is True
+
+
+async def test_only_the_fairs_organisers_get_every_lines_numbers(booth):
+    def people():
+        organiser = factories.member(booth.fair.organiser, Membership.Role.ORGANISER)
+        return organiser, factories.user(), factories.user()
+
+    organiser, watcher, joiner = await database_sync_to_async(people)()
+    async with ws_client(organiser) as staff, ws_client(watcher) as page, ws_client(joiner) as cand:
+        assert (
+            (await staff.connect())[0] and (await page.connect())[0] and (await cand.connect())[0]
+        )
+        for ws in (staff, page):
+            assert (await request(ws, "fair.watch", {"fair_id": booth.fair_id}))["ok"]
+        await request(cand, "queue.join", {"booth_id": booth.pk})
+        stats = await next_event(staff, "queue.stats")
+        assert (stats["booth_id"], stats["waiting"]) == (booth.pk, 1)
+        assert not [f for f in await drain(page) if f.get("event") == "queue.stats"]
