@@ -355,10 +355,20 @@ def _advance(cursor: SyncCursor, batch: Batch) -> None:
         cursor.deleted_watermark_at = deleted
 
 
+class ReconcileRefused(RuntimeError):
+    pass
+
+
 def _reconcile(connector: Connector) -> int:
     """Withdraw local published vacancies the source no longer lists (deleted without trace)."""
     active = set(connector.active_refs())
     local = Vacancy.objects.filter(source=connector.source, status=Vacancy.Status.PUBLISHED)
+    if not active and local.exists():
+        # A source that lists nothing (a reload in progress, a broken view) must not close
+        # every vacancy we hold: refuse, and let the next run try again.
+        raise ReconcileRefused(
+            "The source lists no vacancy at all while we hold published ones: not reconciling."
+        )
     missing = [ref for ref in local.values_list("source_ref", flat=True) if ref not in active]
     withdrawn = 0
     now = timezone.now()
@@ -379,7 +389,10 @@ def _employers_by_tax_code(codes: set[str]) -> dict[str, int]:
     for pk, vat, fiscal in Employer.objects.filter(
         Q(vat_number__in=codes) | Q(fiscal_code__in=codes)
     ).values_list("pk", "vat_number", "fiscal_code"):
-        found[vat] = found[fiscal] = pk
+        # Only codes an employer really has: a blank one must never match a blank record.
+        for code in (vat, fiscal):
+            if code:
+                found[code] = pk
     return found
 
 

@@ -385,3 +385,28 @@ def test_incremental_runs_start_from_the_watermark_minus_the_overlap(cpi_standin
     assert second.watermark_from == first.watermark_to - timedelta(minutes=10)
     assert (second.read, second.unchanged) == (3, 3)
     assert (third.watermark_from, third.read) == (first.watermark_to, 0)
+
+
+def test_a_source_that_suddenly_lists_nothing_closes_nothing(cpi_standin):
+    cpi_standin.insert(*good_rows(3))
+    sync()
+    cpi_standin.execute("DELETE FROM export_fair.sil_richiesta")  # a reload half-way
+
+    run = sync(full=True)
+
+    assert run.status == SyncRun.Status.FAILED
+    assert "lists no vacancy" in run.error
+    assert Vacancy.objects.filter(status="published").count() == 3
+
+
+def test_a_record_without_a_tax_code_belongs_to_no_employer(cpi_standin):
+    employer = factories.employer()  # a VAT number and a blank fiscal code
+    cpi_standin.insert(
+        row("SIL:2026/000001", at(10), employer_tax_code=employer.vat_number),
+        row("SIL:2026/000002", at(9), employer_tax_code=None),
+    )
+
+    sync()
+
+    assert Vacancy.objects.get(source_ref="SIL:2026/000001").employer_id == employer.pk
+    assert Vacancy.objects.get(source_ref="SIL:2026/000002").employer_id is None
