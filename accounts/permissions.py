@@ -54,7 +54,7 @@ def _memberships(user: User) -> list[Membership]:
     # Cached on the user object: one query per request or socket, however many checks follow.
     cached: list[Membership] | None = getattr(user, "_membership_cache", None)
     if cached is None:
-        cached = list(user.memberships.all())
+        cached = list(user.memberships.select_related("organisation"))
         user._membership_cache = cached  # type: ignore[attr-defined]
     return cached
 
@@ -116,8 +116,12 @@ def _hosts_interview(user: Actor, session: Any) -> bool:
 
 
 def _is_cpi_staff(user: Actor, _obj: object = None) -> bool:
+    """Organisers and operators of a public employment service (CPI or EURES): a role at a
+    private operator, however named, does not open every candidate's CV."""
     return user.is_authenticated and any(
-        m.role in (Role.ORGANISER, Role.CPI_OPERATOR) for m in _memberships(user)
+        m.role in (Role.ORGANISER, Role.CPI_OPERATOR)
+        and m.organisation.kind in (Organisation.Kind.CPI, Organisation.Kind.EURES)
+        for m in _memberships(user)
     )
 
 
@@ -157,9 +161,9 @@ def _can_publish_slots(user: Actor, place: Any) -> bool:
 
 
 def _can_manage_slot(user: Actor, slot: Any) -> bool:
-    return (user.is_authenticated and slot.host_id == user.pk) or _can_publish_slots(
-        user, slot.booth or slot.office
-    )
+    """Whoever may publish at its place now: a host who has left the employer or the office
+    loses their slots with the role."""
+    return _can_publish_slots(user, slot.booth or slot.office)
 
 
 def _can_book_slot(user: Actor, slot: Any) -> bool:

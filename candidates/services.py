@@ -301,12 +301,12 @@ def profile_photo_set(
         profile.photo_thumbnail.save("thumbnail.png", thumbnail.content, save=False)
         written.append(profile.photo_thumbnail.name)
         profile.save(update_fields=["photo", "photo_thumbnail", "updated_at"])
+        audit_record(actor=actor, action="candidates.photo.set", obj=profile)
     except BaseException:
         # The row keeps its old photo, so the new files must not outlive the rollback.
         for name in written:
             cv_storage().delete(name)
         raise
-    audit_record(actor=actor, action="candidates.photo.set", obj=profile)
     return profile
 
 

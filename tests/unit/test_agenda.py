@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation
+from accounts.permissions import forget_memberships
 from candidates.models import CandidateProfile, CVShare
 from fairplatform.errors import DomainError, Forbidden, NotFound
 from fairplatform.models import AuditEntry
@@ -458,3 +459,14 @@ def test_booking_at_a_booth_shares_the_cv_with_its_employer(recruiter, booth):
     agenda.booking_create(actor=person, slot_id=publish(recruiter, booth)[0].pk)
     [share] = CVShare.objects.filter(profile=profile)
     assert (share.employer, share.context) == (booth.employer, "booking")
+
+
+def test_a_host_who_left_the_employer_can_no_longer_cancel_their_slots(recruiter, booth):
+    slot = publish(recruiter, booth)[0]
+    recruiter.memberships.all().delete()
+    forget_memberships(recruiter)
+    with pytest.raises(DomainError) as refused:
+        agenda.slot_cancel(actor=recruiter, slot_id=slot.pk)
+    assert refused.value.code == "agenda.slot_not_found"  # as for anyone without access
+    slot.refresh_from_db()
+    assert slot.state == Slot.State.OPEN

@@ -108,3 +108,13 @@ def test_admin_lists_every_domain_model_for_a_superuser():
         "/admin/fairplatform/auditentry/",
     ):
         assert client.get(path).status_code == 200, path
+
+
+def test_only_staff_of_a_public_employment_service_may_review_cvs():
+    cpi_operator = factories.member(factories.organisation(), "cpi_operator")
+    eures_organiser = factories.member(factories.organisation("eures"), "organiser")
+    private = factories.organisation("private_operator")
+    private_organiser = factories.member(private, "organiser")
+    assert can(cpi_operator, Perm.CV_REVIEW)
+    assert can(eures_organiser, Perm.CV_REVIEW)
+    assert not can(private_organiser, Perm.CV_REVIEW)
