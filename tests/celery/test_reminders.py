@@ -1,7 +1,7 @@
 """Reminders through a real Celery worker on real Redis, with the clock under the test's control.
 
 The dispatcher is the task beat runs every minute; here the test plays beat and passes the time
-(`agenda_notifications_dispatch.delay(now=…)`), so a day of reminders takes seconds. The worker is
+(`agenda_notifications_dispatch` with `now=…`), so a day of reminders takes seconds. The worker is
 a separate process sending SMS to a gateway on 127.0.0.1 and email to files; half-way it is killed
 with SIGKILL while a message is in flight, and a new worker takes over.
 """
@@ -18,8 +18,10 @@ from datetime import timedelta
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import IO
+from urllib.parse import urlsplit
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -34,6 +36,9 @@ from tests.webrtc import harness
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
+# A Redis database of the test's own for the worker's broker: no message published by other tests
+# (or by this one's bookings before the worker starts) can reach the worker.
+BROKER_DB = 11
 BOOTHS = 3
 SLOTS_PER_BOOTH = 4
 GATEWAY_DELAY = 0.3
@@ -82,6 +87,13 @@ def sent(now):
     return due, done
 
 
+def early_report(clock, early, log_path):
+    rows = Notification.objects.filter(pk__in=early).order_by("pk")
+    fields = ("pk", "booking_id", "kind", "channel", "due_at", "next_attempt_at", "sent_at")
+    lines = [repr(row) for row in rows.values_list(*fields)]
+    return "\n".join([f"sent early at {clock}:", *lines, log_path.read_text()])
+
+
 def all_due_sent(now):
     due, done = sent(now)
     return due <= done
@@ -91,12 +103,8 @@ def gateway_got_more_than(count):
     return len(Gateway.references) > count
 
 
-def test_every_reminder_goes_once_at_its_time_across_a_killed_worker(tmp_path):
-    Gateway.references = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
-    now = timezone.now()
+def book_every_slot(now):
+    """A fair in two days: BOOTHS booths of SLOTS_PER_BOOTH slots, each booked by its own person."""
     fair = factories.fair(
         starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=2, hours=8)
     )
@@ -115,16 +123,26 @@ def test_every_reminder_goes_once_at_its_time_across_a_killed_worker(tmp_path):
         for slot in slots:
             person = factories.user(email=f"c{slot.pk}@example.org", phone=f"+39333{slot.pk:07d}")
             agenda.booking_create(actor=person, slot_id=slot.pk)
+
+
+def test_every_reminder_goes_once_at_its_time_across_a_killed_worker(tmp_path):
+    Gateway.references = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    now = timezone.now()
+    book_every_slot(now)
     expected = Notification.objects.count()
     assert expected == BOOTHS * SLOTS_PER_BOOTH * 3 * 2  # booked + two reminders, two channels
-    app.control.purge()  # messages other tests left on the broker
+    broker_url = urlsplit(os.environ["REDIS_URL"])._replace(path=f"/{BROKER_DB}").geturl()
+    redis.Redis.from_url(broker_url).flushdb()
 
     env = {
         **harness.daphne_env(
             database_url=harness.database_url_for(
                 os.environ["DATABASE_URL"], connection.settings_dict["NAME"]
             ),
-            redis_url=os.environ["REDIS_URL"],
+            redis_url=broker_url,
         ),
         "SMS_BACKEND": "fairplatform.notifications.sms.HttpGatewayBackend",
         "SMS_GATEWAY_URL": f"http://127.0.0.1:{server.server_address[1]}/sms",
@@ -135,6 +153,12 @@ def test_every_reminder_goes_once_at_its_time_across_a_killed_worker(tmp_path):
     log_path = tmp_path / "worker.log"
     log = log_path.open("ab")
     worker = start_worker(env, log)
+    broker = app.connection_for_write(broker_url)
+    producer = broker.Producer()
+
+    def dispatch(at):
+        agenda_notifications_dispatch.apply_async(kwargs={"now": at.isoformat()}, producer=producer)
+
     try:
         due_times = sorted(
             set(Notification.objects.exclude(kind="booked").values_list("due_at", flat=True))
@@ -143,7 +167,7 @@ def test_every_reminder_goes_once_at_its_time_across_a_killed_worker(tmp_path):
         killed_at = len(ticks) // 2
         for index, tick in enumerate(ticks):
             clock = tick
-            agenda_notifications_dispatch.delay(now=clock.isoformat())
+            dispatch(clock)
             if index == killed_at:
                 received = len(Gateway.references)
                 wait_for(partial(gateway_got_more_than, received), "a message in flight")
@@ -153,13 +177,14 @@ def test_every_reminder_goes_once_at_its_time_across_a_killed_worker(tmp_path):
                 # The killed worker's messages stay pending until their lease runs out; the next
                 # minute's dispatch after that hands them out again.
                 clock += timedelta(seconds=settings.AGENDA_NOTIFY_LEASE_SECONDS + 1)
-                agenda_notifications_dispatch.delay(now=clock.isoformat())
+                dispatch(clock)
             wait_for(partial(all_due_sent, clock), f"everything due by {clock}")
             due, done = sent(clock)
-            assert done == due, f"sent early at {clock}: {done - due}"
+            assert done == due, early_report(clock, done - due, log_path)
     finally:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=WAIT)
+        broker.release()
         server.shutdown()
         server.server_close()
         log.close()
