@@ -15,10 +15,16 @@ from django.db.models import Model
 
 CPI_ALIAS = "cpi"
 
-# Reads plus Django's own bookkeeping (time zone, savepoints). A data-changing CTE would pass
-# here and stop at the read-only transaction.
+# Reads plus Django's own bookkeeping (savepoints) and the session settings a reader may need.
+# A data-changing CTE would pass here and stop at the read-only transaction, so nothing may turn
+# that off: no SET of other settings, no set_config(), no SESSION CHARACTERISTICS.
 _READ_STATEMENT = re.compile(
-    r"^\s*(SELECT|WITH|SHOW|SET|EXPLAIN|SAVEPOINT|RELEASE|ROLLBACK)\b", re.IGNORECASE
+    r"^\s*(SELECT|WITH|SHOW|EXPLAIN|SAVEPOINT|RELEASE|ROLLBACK"
+    r"|SET\s+(LOCAL\s+|SESSION\s+)?(TIME\s+ZONE|statement_timeout|lock_timeout|application_name)\b)",
+    re.IGNORECASE,
+)
+_TRANSACTION_MODE_CHANGE = re.compile(
+    r"\bset_config\b|\bread_only\b|\bread\s+write\b|\bcharacteristics\b", re.IGNORECASE
 )
 
 
@@ -46,7 +52,7 @@ class CpiReadOnlyRouter:
 def refuse_writes(
     execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
 ) -> Any:
-    if not _READ_STATEMENT.match(sql):
+    if not _READ_STATEMENT.match(sql) or _TRANSACTION_MODE_CHANGE.search(sql):
         raise ReadOnlyDatabaseError(
             f"The {CPI_ALIAS!r} database is read-only; refused: {sql[:60]!r}"
         )

@@ -73,6 +73,16 @@ def test_a_gateway_refusal_is_not_retried(gateway):
     assert not isinstance(caught.value, RetryableSendError)
 
 
+@pytest.mark.parametrize(
+    "url", ["http://sms.example.org/send", "ftp://sms.example.org/", "http://10.0.0.5/sms", ""]
+)
+def test_messages_go_over_https_unless_the_gateway_is_on_this_machine(url, settings):
+    settings.SMS_GATEWAY_URL = ""
+    with pytest.raises(SendError, match="https"):
+        HttpGatewayBackend(url=url or None, key="k")
+    assert HttpGatewayBackend(url="https://sms.example.org/send", key="k").url.startswith("https")
+
+
 def test_development_backends(tmp_path, settings):
     out = io.StringIO()
     ConsoleBackend(stream=out).send(MESSAGE)
