@@ -5,6 +5,7 @@ which rooms itself depends on."""
 import json
 import tempfile
 import zipfile
+from datetime import datetime
 from typing import IO, Any
 
 from django.db import transaction
@@ -17,7 +18,18 @@ from candidates.models import CandidateProfile, CVVersion
 from candidates.services import delete_files_on_commit
 from fairplatform.audit import audit_record
 from fairplatform.errors import DomainError
-from rooms.models import Attendance, InterviewSession, Participant, QueueEntry
+from rooms.agenda import bookings_release_for_erasure
+from rooms.models import (
+    Attendance,
+    Booking,
+    ChatMessage,
+    InterviewSession,
+    Invitation,
+    Notification,
+    Participant,
+    QueueEntry,
+    WaitlistEntry,
+)
 from rooms.queues import queue_leave
 
 # Archives up to this size stay in memory; larger ones spill to a temporary file.
@@ -26,7 +38,8 @@ SPOOL_BYTES = 8 * 1024 * 1024
 
 def candidate_export(*, actor: User, profile: CandidateProfile) -> IO[bytes]:
     """A ZIP: data.json (account, profile, consents, shares, CV versions with their reports and
-    access log, queue entries, interviews) and every stored CV file and photo."""
+    access log, queue entries, interviews and what they wrote in their chats, invitations,
+    bookings, waitlists, messages sent to them) and every stored CV file and photo."""
     require(actor, Perm.CV_MANAGE, profile)
     user = profile.user
     versions = list(
@@ -82,6 +95,7 @@ def candidate_export(*, actor: User, profile: CandidateProfile) -> IO[bytes]:
             .order_by("created_at")
         ],
         "interviews": _interviews(user),
+        **_agenda(user),
     }
     archive = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115  (returned open)
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
@@ -157,6 +171,67 @@ def _interviews(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def _agenda(user: User) -> dict[str, list[dict[str, Any]]]:
+    def when(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    return {
+        "invitations": [
+            {
+                "with": i.booth.employer.legal_name,
+                "fair": i.booth.fair.title,
+                "vacancy": i.vacancy and i.vacancy.title,
+                "invited_at": when(i.created_at),
+                "expires_at": when(i.expires_at),
+            }
+            for i in Invitation.objects.filter(candidate=user)
+            .select_related("booth__employer", "booth__fair", "vacancy")
+            .order_by("created_at")
+        ],
+        "bookings": [
+            {
+                "with": b.slot.counterpart_name,
+                "fair": b.slot.fair.title,
+                "starts_at": when(b.slot.starts_at),
+                "ends_at": when(b.slot.ends_at),
+                "mode": b.slot.mode,
+                "place": b.slot.place,
+                "state": b.state,
+                "booked_at": when(b.created_at),
+                "cancelled_at": when(b.cancelled_at),
+            }
+            for b in Booking.objects.filter(candidate=user)
+            .select_related("slot__fair", "slot__booth__employer", "slot__office")
+            .order_by("slot__starts_at")
+        ],
+        "waitlists": [
+            {
+                "with": w.booth.employer.legal_name,
+                "fair": w.booth.fair.title,
+                "state": w.state,
+                "joined_at": when(w.created_at),
+            }
+            for w in WaitlistEntry.objects.filter(candidate=user)
+            .select_related("booth__employer", "booth__fair")
+            .order_by("created_at")
+        ],
+        "messages_sent_to_you": [
+            {
+                "kind": n.kind,
+                "channel": n.channel,
+                "state": n.state,
+                "due_at": when(n.due_at),
+                "sent_at": when(n.sent_at),
+            }
+            for n in Notification.objects.filter(booking__candidate=user).order_by("due_at", "pk")
+        ],
+        "chat_messages_you_wrote": [
+            {"interview_started": when(m.session.created_at), "at": when(m.sent_at), "text": m.text}
+            for m in ChatMessage.objects.filter(author=user).select_related("session")
+        ],
+    }
+
+
 @transaction.atomic
 def candidate_erase(*, actor: User, profile: CandidateProfile) -> None:
     """Delete the account and everything personal hanging from it, files included. The audit
@@ -179,6 +254,8 @@ def candidate_erase(*, actor: User, profile: CandidateProfile) -> None:
     # Through the queue service, so recruiters' consoles and the others' places update.
     for entry in user.queue_entries.filter(state__in=QueueEntry.ACTIVE_STATES):
         queue_leave(actor=user, entry_id=entry.pk)
+    # Deleting the rows would leave their slots taken by nobody.
+    bookings_release_for_erasure(user=user, now=timezone.now())
     files = [v.file.name for v in profile.cv_versions.only("file")]
     files += [name for name in (profile.photo.name, profile.photo_thumbnail.name) if name]
     audit_record(actor=None, action="accounts.account.erased", obj=user, files=len(files))

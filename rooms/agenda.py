@@ -433,6 +433,23 @@ def booking_reschedule(
     return booking
 
 
+def bookings_release_for_erasure(*, user: User, now: datetime) -> int:
+    """The person's account is being deleted (in the caller's transaction): their upcoming
+    bookings are cancelled, whatever the cut-off, and each slot goes to the waitlist or opens."""
+    upcoming = dict(
+        Booking.objects.filter(
+            candidate=user, state=Booking.State.BOOKED, slot__starts_at__gt=now
+        ).values_list("pk", "slot_id")
+    )
+    slots = _locked_slots(sorted(set(upcoming.values())))
+    for booking_id, slot_id in upcoming.items():
+        booking = _locked_booking(booking_id, slot_id)
+        booking.slot = slots[slot_id]
+        _cancel(booking, actor=user, now=now)
+        _free(booking.slot, now)
+    return len(upcoming)
+
+
 def _free(slot: Slot, now: datetime) -> None:
     """A booked slot is free again: the waitlist gets it first."""
     if slot.state != Slot.State.BOOKED:

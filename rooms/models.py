@@ -500,6 +500,14 @@ class Slot(BaseModel):
     def __str__(self) -> str:
         return f"{self.starts_at:%Y-%m-%d %H:%M} UTC ({self.state})"
 
+    @property
+    def counterpart_name(self) -> str:
+        """Whom the candidate meets: the booth's employer or the CPI office."""
+        if self.booth is not None:
+            return self.booth.employer.legal_name
+        assert self.office is not None  # noqa: S101  (slot_at_a_booth_or_an_office)
+        return self.office.name
+
 
 class Invitation(BaseModel):
     """An employer asks a pre-selected candidate to book one of its invitation-only slots."""

@@ -226,13 +226,6 @@ def _outdated(note: Notification, now: datetime) -> bool:
 # --- composing -------------------------------------------------------------------------------
 
 
-def _with_whom(slot: Slot) -> str:
-    if slot.booth is not None:
-        return slot.booth.employer.legal_name
-    assert slot.office is not None  # noqa: S101  (a slot is at a booth or an office)
-    return slot.office.name
-
-
 def _where(slot: Slot) -> str:
     if slot.mode == Slot.Mode.IN_PERSON:
         return _("At: %(place)s.") % {"place": slot.place}
@@ -255,7 +248,7 @@ def subject(note: Notification) -> str:
         Kind.REMINDER_SOON: _("Your interview with %(who)s starts soon"),
         Kind.ROOM_OPEN: _("Your interview with %(who)s is open"),
     }
-    return subjects[Kind(note.kind)] % {"who": _with_whom(slot)}
+    return subjects[Kind(note.kind)] % {"who": slot.counterpart_name}
 
 
 def text(note: Notification) -> str:
@@ -263,7 +256,7 @@ def text(note: Notification) -> str:
     booking = note.booking
     slot = booking.slot
     values = {
-        "who": _with_whom(slot),
+        "who": slot.counterpart_name,
         "when": slot.fair.moment_label(slot.starts_at),
         "where": _where(slot),
     }
@@ -291,7 +284,7 @@ def calendar_event(booking: Booking) -> ics.CalendarEvent:
         sequence=booking.sequence,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
-        summary=_("Interview with %(who)s") % {"who": _with_whom(slot)},
+        summary=_("Interview with %(who)s") % {"who": slot.counterpart_name},
         description=slot.fair.title,
         location=slot.place if slot.mode == Slot.Mode.IN_PERSON else _("Video call"),
         organizer_email=organizer_email,

@@ -16,7 +16,9 @@ from candidates.models import CandidateProfile, ConsentRecord, CVShare, CVVersio
 from candidates.services import cv_share, cv_upload, profile_photo_set
 from candidates.tasks import cv_purge_expired
 from fairplatform.models import AuditEntry
-from rooms.models import QueueEntry
+from rooms import agenda
+from rooms.interviews import interview_chat_post
+from rooms.models import Booking, QueueEntry, Slot
 from rooms.queues import queue_join
 from tests import cv_samples, factories
 from tests.conftest import client_for, streamed_body
@@ -192,3 +194,52 @@ def test_beat_runs_the_purge():
     entry = settings.CELERY_BEAT_SCHEDULE["cv-purge-expired"]
     assert entry["task"] == "candidates.tasks.cv_purge_expired" == cv_purge_expired.name
     assert settings.CV_RETENTION_DAYS == 730
+
+
+def book_upcoming_slot(candidate, employer):
+    booth = factories.booth(employer_=employer)
+    host = factories.member(employer.organisation, Membership.Role.RECRUITER)
+    start = booth.fair.starts_at + timedelta(hours=1)
+    slot = agenda.slots_publish(
+        actor=host,
+        fair_id=booth.fair_id,
+        booth_id=booth.pk,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=20),
+        length_minutes=20,
+        buffer_minutes=0,
+    )[0]
+    return agenda.booking_create(actor=candidate, slot_id=slot.pk), host
+
+
+def test_the_export_holds_bookings_the_messages_about_them_and_what_the_candidate_wrote(mario):
+    employer = factories.employer("Vesuvio Cloud S.r.l.")
+    booking, host = book_upcoming_slot(mario, employer)
+    interview = factories.booth_call(host, mario)
+    interview_chat_post(actor=mario, session_id=interview.pk, text="Buongiorno!")
+    interview_chat_post(actor=host, session_id=interview.pk, text="Benvenuto")
+
+    response = client_for(mario).post("/candidates/my-data/")
+    data = json.loads(zipfile.ZipFile(io.BytesIO(streamed_body(response))).read("data.json"))
+
+    assert [(b["with"], b["state"]) for b in data["bookings"]] == [
+        ("Vesuvio Cloud S.r.l.", "booked")
+    ]
+    assert data["bookings"][0]["starts_at"] == booking.slot.starts_at.isoformat()
+    sent = {(m["kind"], m["channel"]) for m in data["messages_sent_to_you"]}
+    assert ("booked", "email") in sent and ("reminder_day", "email") in sent
+    assert [m["text"] for m in data["chat_messages_you_wrote"]] == ["Buongiorno!"]
+    assert data["invitations"] == [] and data["waitlists"] == []
+
+
+def test_deleting_the_account_frees_its_upcoming_interview_slots(mario):
+    booking, _host = book_upcoming_slot(mario, factories.employer())
+    assert Slot.objects.get(pk=booking.slot_id).state == Slot.State.BOOKED
+
+    response = client_for(mario).post(
+        "/candidates/account/delete/", {"confirmation": factories.PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert not Booking.objects.exists()
+    assert Slot.objects.get(pk=booking.slot_id).state == Slot.State.OPEN
