@@ -31,3 +31,14 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class WebProcessHeartbeat(models.Model):
+    """A web process holding sockets says it is alive (signaling.liveness); one that stops
+    saying so was killed, and what its sockets held is released by a beat task."""
+
+    process = models.CharField(max_length=100, unique=True)
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.process} at {self.seen_at:%H:%M:%S}"

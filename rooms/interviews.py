@@ -5,7 +5,7 @@ the database; these services own every state change and publish it after commit.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from django.conf import settings
@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.permissions import Perm, require
 from fairplatform.audit import audit_record
 from fairplatform.errors import DomainError, NotFound
+from fairplatform.models import WebProcessHeartbeat
 from rooms.models import (
     Attendance,
     Booth,
@@ -99,13 +100,17 @@ def interview_start(
 
 
 @transaction.atomic
-def interview_join(*, actor: User, session_id: int, device: str) -> JoinedCall:
+def interview_join(
+    *, actor: User, session_id: int, device: str, web_process: str = ""
+) -> JoinedCall:
     session, seat = _locked_session_for(actor, session_id)
     _require_open(session)
     now = timezone.now()
     # A reconnect closes the stretch the dropped socket left open.
     Attendance.objects.filter(session=session, user=actor, left_at__isnull=True).update(left_at=now)
-    attendance = Attendance.objects.create(session=session, user=actor, device=device)
+    attendance = Attendance.objects.create(
+        session=session, user=actor, device=device, web_process=web_process
+    )
     online = set(
         Attendance.objects.filter(session=session, left_at__isnull=True).values_list(
             "user_id", flat=True
@@ -150,6 +155,31 @@ def interview_leave(
                 countdown=settings.INTERVIEW_RECONNECT_GRACE_SECONDS,
             )
         )
+
+
+def interview_attendance_sweep(*, now: datetime | None = None) -> int:
+    """Drop the people whose web process stopped beating (signaling.liveness) as if their
+    sockets had closed: the others see "reconnecting", then "left" after the grace period."""
+    now = now or timezone.now()
+    beat = timedelta(seconds=settings.WEB_HEARTBEAT_SECONDS)
+    if not beat:
+        return 0
+    alive = WebProcessHeartbeat.objects.filter(seen_at__gte=now - 3 * beat).values("process")
+    orphans = list(
+        Attendance.objects.filter(left_at__isnull=True)
+        .exclude(web_process="")
+        .exclude(web_process__in=alive)
+        .select_related("user")
+    )
+    for attendance in orphans:
+        interview_leave(
+            actor=attendance.user,
+            session_id=attendance.session_id,
+            attendance_id=attendance.pk,
+            how="dropped",
+        )
+    WebProcessHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
+    return len(orphans)
 
 
 def interview_presence_expire(*, session_id: int, user_id: int, attendance_id: int) -> bool:

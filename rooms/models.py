@@ -349,6 +349,9 @@ class Attendance(models.Model):
     joined_at = models.DateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
     device = models.CharField(max_length=8, choices=Device.choices, default=Device.OTHER)
+    # The web process whose socket holds this stretch (fairplatform.WebProcessHeartbeat); empty
+    # when heartbeats are off.
+    web_process = models.CharField(max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("attendance")

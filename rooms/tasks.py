@@ -20,6 +20,11 @@ def interview_presence_expire(session_id: int, user_id: int, attendance_id: int)
     )
 
 
+@shared_task(name="rooms.tasks.interview_attendance_sweep", ignore_result=True)
+def interview_attendance_sweep() -> int:
+    return interviews.interview_attendance_sweep()
+
+
 @shared_task(name="rooms.tasks.queues_expire_calls", ignore_result=True)
 def queues_expire_calls() -> int:
     return queues.queue_expire_calls()

@@ -20,6 +20,7 @@ from signaling import groups
 from signaling.handlers import DEFERRED, load_handlers
 from signaling.handlers import presentation as presentations
 from signaling.handlers.interview import forget as forget_interview
+from signaling.liveness import heartbeat_start
 from signaling.protocol import (
     SIGNED_OUT_CLOSE_CODE,
     ErrorBody,
@@ -53,6 +54,7 @@ class FairConsumer(AsyncWebsocketConsumer):
         self.deferred: dict[str, asyncio.Task[None]] = {}
         self.request_id: str | None = None
         self.bucket = TokenBucket(settings.WS_RATE_LIMIT_PER_SECOND, settings.WS_RATE_LIMIT_BURST)
+        heartbeat_start()
         await self.accept()
         # The person's own news (a call from a booth's line) reaches whatever page they are on.
         await self.join_group(groups.user(self.user.pk))

@@ -229,6 +229,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "employers.tasks.vacancies_import_dropped",
         "schedule": 60.0,
     },
+    # Calls whose participants' web process died: the others see them drop.
+    "interview-attendance-sweep": {
+        "task": "rooms.tasks.interview_attendance_sweep",
+        "schedule": 30.0,
+    },
     # A called candidate has a grace window (60 s by default) to answer; misses are settled here.
     "queues-expire-calls": {"task": "rooms.tasks.queues_expire_calls", "schedule": 10.0},
     # Reminders and confirmations not yet handed to a worker (or left behind by a lost one).
@@ -265,6 +270,9 @@ TURN_SECRET = env_str("TURN_SECRET", "")
 TURN_CREDENTIAL_TTL_SECONDS = env_int("TURN_CREDENTIAL_TTL_SECONDS", 6 * 3600)
 # A participant whose socket drops has this long to come back before the others see "left".
 INTERVIEW_RECONNECT_GRACE_SECONDS = env_int("INTERVIEW_RECONNECT_GRACE_SECONDS", 60)
+# Each web process with sockets writes a heartbeat this often; a process silent for three beats
+# is taken for dead and the calls its sockets were in see those people drop. 0 turns it off.
+WEB_HEARTBEAT_SECONDS = env_int("WEB_HEARTBEAT_SECONDS", 10)
 
 # Booth queues: lines a candidate may wait in at once per fair; how far call-next looks past
 # candidates who are busy elsewhere; how far a first no-show (or a skip) moves someone back, and

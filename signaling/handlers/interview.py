@@ -8,6 +8,7 @@ from fairplatform.errors import DomainError
 from rooms import interviews
 from signaling import bus, groups
 from signaling.handlers import Connection, command
+from signaling.liveness import web_process
 from signaling.protocol import (
     InterviewChat,
     InterviewEnd,
@@ -21,7 +22,7 @@ from signaling.turn import ice_servers_for
 
 def _join(user: User, payload: InterviewJoin) -> tuple[int, dict[str, Any]]:
     call = interviews.interview_join(
-        actor=user, session_id=payload.session_id, device=payload.device
+        actor=user, session_id=payload.session_id, device=payload.device, web_process=web_process()
     )
     return call.attendance.pk, {
         "session_id": call.session.pk,

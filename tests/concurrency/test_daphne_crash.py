@@ -1,14 +1,17 @@
-"""A Daphne process killed (SIGKILL) in the middle of a call-next loses and duplicates nothing.
+"""A Daphne process killed (SIGKILL) in the middle of a call-next loses and duplicates nothing;
+the people its sockets held in calls drop out of them for the others.
 
 The test holds an exclusive lock on the audit table, so the recruiter's call-next stops inside its
 transaction — the entry already marked "called" but not committed — at a known point. Then the
 Daphne serving it is killed, the lock released, and the line must be exactly as before.
 """
 
+import contextlib
 import json
 import os
 import signal
 import time
+from typing import Any
 
 import psycopg
 import pytest
@@ -20,8 +23,8 @@ from websockets.typing import Origin
 
 from accounts.models import User
 from fairplatform.models import AuditEntry
-from rooms import queues
-from rooms.models import QueueEntry
+from rooms import interviews, queues
+from rooms.models import Attendance, QueueEntry
 from tests import factories
 from tests.webrtc import harness
 
@@ -101,3 +104,65 @@ def test_killing_daphne_mid_call_next_leaves_the_line_as_it_was(tmp_path):
     assert after == before
     assert not AuditEntry.objects.filter(action="rooms.queue.called").exists()
     assert queues.queue_call_next(actor=recruiter, booth_id=booth.pk).pk == entries[0].pk
+
+
+def receive_until(socket, matches, what: str) -> dict[str, Any]:
+    seen = []
+    deadline = time.monotonic() + WAIT
+    while (left := deadline - time.monotonic()) > 0:
+        with contextlib.suppress(TimeoutError):
+            frame: dict[str, Any] = json.loads(socket.recv(timeout=left))
+            if matches(frame):
+                return frame
+            seen.append(frame)
+    raise AssertionError(f"timed out waiting for {what}; received {seen}")
+
+
+def open_socket(server: harness.Daphne, user: User):
+    cookie = session_cookie(user)
+    return connect(server.ws_url, origin=Origin(server.url), additional_headers={"Cookie": cookie})
+
+
+def join_call(socket, session_id: int, device: str) -> None:
+    data = {"session_id": session_id, "device": device}
+    socket.send(json.dumps({"v": 1, "id": "join", "type": "interview.join", "data": data}))
+    reply = receive_until(socket, lambda frame: frame.get("id") == "join", "the join reply")
+    assert reply.get("ok") is True, reply
+
+
+def test_the_others_see_people_drop_when_their_daphne_is_killed(tmp_path, settings):
+    settings.WEB_HEARTBEAT_SECONDS = 2  # as the Daphnes of harness.daphne_env
+    employer = factories.employer()
+    recruiter = factories.member(employer.organisation, "recruiter")
+    candidate = factories.user()
+    session = factories.booth_call(recruiter, candidate)
+    database_url = harness.database_url_for(
+        os.environ["DATABASE_URL"], connection.settings_dict["NAME"]
+    )
+    pool = harness.DaphnePool(
+        env=harness.daphne_env(database_url=database_url, redis_url=os.environ["REDIS_URL"]),
+        log_dir=tmp_path,
+    )
+    try:
+        doomed, survivor = pool.get(2)
+        with open_socket(doomed, recruiter) as lost, open_socket(survivor, candidate) as socket:
+            join_call(lost, session.pk, "desktop")
+            join_call(socket, session.pk, "phone")
+            os.killpg(doomed.process.pid, signal.SIGKILL)
+            doomed.process.wait(timeout=WAIT)
+            # What beat does every 30 s; the recruiter's stretch is released once the killed
+            # process has missed three heartbeats, the candidate's (its Daphne beats) never.
+            wait_for(lambda: interviews.interview_attendance_sweep() == 1, "the sweep")
+            presence = receive_until(
+                socket,
+                lambda frame: (
+                    frame.get("event") == "interview.presence"
+                    and frame["data"]["user_id"] == recruiter.pk
+                ),
+                "the recruiter's presence",
+            )
+            assert presence["data"]["state"] == "reconnecting"
+            assert Attendance.objects.get(user=recruiter).left_at is not None
+            assert Attendance.objects.get(user=candidate).left_at is None
+    finally:
+        pool.stop()

@@ -5,7 +5,7 @@ import pytest
 from fairplatform.db_routers import ReadOnlyDatabaseError, refuse_writes
 
 
-def run(sql: str) -> str:
+def run(sql: str) -> object:
     return refuse_writes(lambda sql, params, many, context: "ran", sql, None, False, {})
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from fairplatform.errors import DomainError
+from fairplatform.models import WebProcessHeartbeat
 from rooms import interviews
 from rooms.models import Attendance, InterviewSession
 from signaling import bus
@@ -81,3 +82,34 @@ def test_nobody_takes_part_twice_and_only_cpi_staff_start_calls_without_a_booth(
         with pytest.raises(DomainError) as refused:
             interviews.interview_start(actor=no_booth_for_them, candidate=factories.user())
         assert refused.value.code == "permission.denied"
+
+
+def test_people_held_by_a_web_process_that_stopped_beating_drop_out_of_the_call(
+    call, published, settings, django_capture_on_commit_callbacks
+):
+    settings.WEB_HEARTBEAT_SECONDS = 10
+    session, recruiter, candidate = call
+    now = timezone.now()
+    WebProcessHeartbeat.objects.create(process="web-a", seen_at=now - timedelta(seconds=5))
+    WebProcessHeartbeat.objects.create(process="web-b", seen_at=now - timedelta(seconds=31))
+    WebProcessHeartbeat.objects.create(process="web-old", seen_at=now - timedelta(days=2))
+    on_a = interviews.interview_join(
+        actor=recruiter, session_id=session.pk, device="desktop", web_process="web-a"
+    ).attendance
+    on_b = interviews.interview_join(
+        actor=candidate, session_id=session.pk, device="phone", web_process="web-b"
+    ).attendance
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert interviews.interview_attendance_sweep(now=now) == 1
+
+    on_a.refresh_from_db()
+    on_b.refresh_from_db()
+    assert on_a.left_at is None
+    assert on_b.left_at is not None
+    # As if the socket had closed: "reconnecting" now, "left" once the grace period has run out.
+    assert [(name, p.user_id, p.state) for name, p in published] == [
+        ("interview.presence", candidate.pk, "reconnecting")
+    ]
+    assert set(WebProcessHeartbeat.objects.values_list("process", flat=True)) == {"web-a", "web-b"}
+    assert interviews.interview_attendance_sweep(now=now) == 0

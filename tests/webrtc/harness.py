@@ -234,6 +234,7 @@ def daphne_env(*, database_url: str, redis_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "PYTHONUNBUFFERED": "1",
+        "WEB_HEARTBEAT_SECONDS": "2",
     }
     # The test process needs it beside Playwright's loop; the servers must keep Django's check.
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
