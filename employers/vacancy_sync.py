@@ -36,7 +36,7 @@ UPDATED_FIELDS = [
     "sector", "sector_ateco", "sector_nace", "place", "comune_istat", "comune_belfiore", "nuts3",
     "contract_type", "working_time", "education_eqf", "languages", "licences", "published_at",
     "expires_on", "closed_at", "cpi_code", "source_version", "source_updated_at", "content_hash",
-    "raw_payload", "external_ids", "code_versions", "updated_at",
+    "raw_payload", "external_ids", "code_versions", "updated_at", "skills",
 ]  # fmt: skip
 COMMITTED_FIELDS = [
     "read", "created", "updated", "unchanged", "closed", "rejected", "watermark_to",

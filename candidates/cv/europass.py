@@ -26,6 +26,7 @@ from candidates.cv.safexml import (
     parse_xml,
     text_at,
 )
+from employers.validators import ESCO_SKILL
 from fairplatform.errors import DomainError
 
 EUROPASS_NS = "http://www.europass.eu/1.0"
@@ -147,7 +148,18 @@ def _candidate(root: ET.Element) -> StructuredCV:
                 period=_candidate_period(child(attendance, "AttendancePeriod"), "Ongoing"),
             )
         )
-    for competency in descendants(child(profile, "PersonQualifications"), "PersonCompetency"):
+    _read_competencies(child(profile, "PersonQualifications"), cv)
+    cv.driving_licences = [
+        t for e in descendants(child(profile, "Licenses"), "LicenseTypeCode") if (t := _text(e))
+    ]
+    preferences = child(profile, "CandidatePositionPreferences")
+    cv.desired_occupation = text_at(preferences, "PositionTitle")
+    return cv
+
+
+def _read_competencies(qualifications: ET.Element | None, cv: StructuredCV) -> None:
+    """Languages with their CEFR levels, ESCO skills (by URI) and other competencies."""
+    for competency in descendants(qualifications, "PersonCompetency"):
         code = text_at(competency, "CompetencyID")
         if text_at(competency, "TaxonomyID").lower() == "language":
             skill = LanguageSkill(code=code)
@@ -156,14 +168,10 @@ def _candidate(root: ET.Element) -> StructuredCV:
                 if field:
                     setattr(skill, field, text_at(dimension, "Score", "ScoreText"))
             cv.foreign_languages.append(skill)
+        elif code.startswith(ESCO_SKILL):
+            cv.esco_skills.append(code)
         elif code:
             cv.digital_skills.append(code)
-    cv.driving_licences = [
-        t for e in descendants(child(profile, "Licenses"), "LicenseTypeCode") if (t := _text(e))
-    ]
-    preferences = child(profile, "CandidatePositionPreferences")
-    cv.desired_occupation = text_at(preferences, "PositionTitle")
-    return cv
 
 
 def _text(element: ET.Element) -> str:

@@ -17,6 +17,7 @@ from django.conf import settings
 from employers.connectors.base import Batch, Item, Position
 from employers.models import Vacancy
 from employers.vacancy_records import RawVacancy, Rejection, SectorIndex, normalise
+from employers.validators import ESCO_SKILL
 from fairplatform.errors import DomainError
 
 CLIC = "{http://servizi.lavoro.gov.it/vacancy}"
@@ -198,6 +199,7 @@ def hr_open_position(position: Element) -> RawVacancy:
         expires_on=_date(text("ApplicationCloseDate")),
         licences=[(code.text or "").strip() for code in profile.iter(f"{HR}LicenseTypeCode")],
         languages=_hr_languages(profile),
+        skills=_hr_skills(profile),
     )
     offering = text("PositionOfferingTypeCode")
     if offering:
@@ -232,6 +234,18 @@ def _hr_languages(profile: Element) -> list[dict[str, Any]]:
         levels = {skill: max(scores.get(skill, []), default=overall) for skill in CEF_SKILLS}
         languages.append({"iso639_1": _text(competency, "CompetencyID", HR).lower(), **levels})
     return languages
+
+
+def _hr_skills(profile: Element) -> list[dict[str, str]]:
+    """ESCO skills: a competency whose taxonomy names ESCO, or whose id is an ESCO skill URI
+    whatever its taxonomy says; `CompetencyName` is the label when the file gives one."""
+    skills = []
+    for competency in profile.iter(f"{HR}PositionCompetency"):
+        uri = _text(competency, "CompetencyID", HR)
+        taxonomy = _text(competency, "TaxonomyID", HR)
+        if "esco" in taxonomy.lower() or uri.startswith(ESCO_SKILL):
+            skills.append({"uri": uri, "label": _text(competency, "CompetencyName", HR)})
+    return skills
 
 
 def _text(element: Element, path: str, namespace: str) -> str:

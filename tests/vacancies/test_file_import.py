@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from defusedxml.ElementTree import fromstring
 from django.core.management import CommandError, call_command
 
-from employers.connectors.files import XmlFileConnector
+from employers.connectors.files import XmlFileConnector, cliclavoro_vacancy
 from employers.models import SyncRun, Vacancy
 from employers.tasks import vacancies_import_dropped
+from employers.vacancy_records import SectorIndex, VacancyRecord, normalise
 from employers.vacancy_sync import vacancies_sync
 from tests import factories
 from tests.vacancies.xml_samples import cliclavoro, hr_open
@@ -25,7 +27,7 @@ FIELDS = [
     "employer_name", "employer_tax_code", "employer_visible", "place", "comune_belfiore",
     "nuts3", "sector_ateco", "sector_nace", "occupation_cp2011", "occupation_isco",
     "occupation_esco_uri", "contract_type", "working_time", "education_eqf", "languages",
-    "licences", "published_at", "expires_on", "cpi_code", "external_ids", "code_versions",
+    "licences", "skills", "published_at", "expires_on", "cpi_code", "external_ids", "code_versions",
 ]  # fmt: skip
 
 
@@ -159,3 +161,49 @@ def test_files_dropped_in_the_watched_folder_are_imported_once(tmp_path, setting
     assert [p.name.endswith("-nav.xml") for p in (tmp_path / "done").iterdir()] == [True]
     assert [p.name.endswith("-broken.xml") for p in (tmp_path / "failed").iterdir()] == [True]
     assert vacancies_import_dropped() == []
+
+
+def test_skills_entered_on_the_platform_stay_until_the_source_lists_its_own():
+    imported(Vacancy.Source.CLICLAVORO, cliclavoro(number=5))
+    vacancy = Vacancy.objects.get()
+    hand_made = [{"uri": "http://data.europa.eu/esco/skill/example-python", "label": "Python"}]
+    Vacancy.objects.filter(pk=vacancy.pk).update(skills=hand_made)
+
+    newer = cliclavoro(
+        number=5, title="Sviluppatrice Python", published="2026-03-09T09:30:00+01:00"
+    )
+    assert imported(Vacancy.Source.CLICLAVORO, newer).updated == 1
+    vacancy.refresh_from_db()
+    assert (vacancy.title, vacancy.skills) == ("Sviluppatrice Python", hand_made)
+
+    imported(Vacancy.Source.EURES, hr_open(ref="f3b1c2d4-0009"))
+    position = Vacancy.objects.get(source=Vacancy.Source.EURES)
+    Vacancy.objects.filter(pk=position.pk).update(skills=hand_made)
+    newer_position = hr_open(ref="f3b1c2d4-0009").replace(
+        'validFrom="2026-03-02"', 'validFrom="2026-03-09"'
+    )
+    assert imported(Vacancy.Source.EURES, newer_position).updated == 1
+    position.refresh_from_db()
+    assert [skill["label"] for skill in position.skills] == ["drive a bus in city traffic", ""]
+
+
+def test_a_record_without_skills_hashes_as_before_vacancies_had_skills():
+    """The hash covers the record's fields: without a "skills" key there, vacancies stored
+    before skills existed still match their replays (same version, same hash: unchanged)."""
+    raw = cliclavoro_vacancy(fromstring(cliclavoro(number=6)))
+
+    record = normalise(raw, SectorIndex())
+
+    assert isinstance(record, VacancyRecord)
+    assert "skills" not in record.fields
+
+
+def test_a_skill_that_is_not_an_esco_uri_rejects_its_record():
+    position = hr_open(ref="f3b1c2d4-0010").replace(
+        "http://data.europa.eu/esco/skill/example-drive-a-bus", "Guida autobus"
+    )
+
+    run = imported(Vacancy.Source.EURES, position)
+
+    assert (run.created, run.rejected) == (0, 1)
+    assert run.rejections.get().reason == "bad_skill"
