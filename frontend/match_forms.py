@@ -85,6 +85,38 @@ class FairSeriesForm(forms.ModelForm[FairSeries]):
         return cleaned
 
 
+class VacancySkillsForm(StyledForm):
+    skills = forms.CharField(
+        label=_("Skills"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "One per line: the skill's name, then a vertical bar and its ESCO address if you "
+            "know it, e.g. “use Python | http://data.europa.eu/esco/skill/…”. Only skills with "
+            "an ESCO address count in the match score."
+        ),
+    )
+
+    @staticmethod
+    def initial_for(skills: list[dict[str, str]]) -> dict[str, str]:
+        lines = [
+            " | ".join(part for part in (s.get("label", ""), s.get("uri", "")) if part)
+            for s in skills
+        ]
+        return {"skills": "\n".join(lines)}
+
+    def clean_skills(self) -> list[dict[str, str]]:
+        """Lines into [{"uri", "label"}]; the service checks them."""
+        skills = []
+        for line in str(self.cleaned_data["skills"]).splitlines():
+            name, _bar, address = (part.strip() for part in line.partition("|"))
+            if not address and name.startswith(("http://", "https://")):
+                name, address = "", name
+            if name or address:
+                skills.append({"uri": address, "label": name})
+        return skills
+
+
 class PreselectionFilterForm(StyledForm):
     sort = forms.ChoiceField(
         label=_("Sort by"),

@@ -20,9 +20,11 @@ from candidates.match_selectors import (
 )
 from candidates.selectors import cv_validation_dates
 from employers.matching import WEIGHTS
+from employers.selectors import vacancies_open
+from employers.services import vacancy_set_skills
 from fairplatform.errors import DomainError, NotFound
 from frontend.forms import apply_validation_error
-from frontend.match_forms import FairSeriesForm, PreselectionFilterForm
+from frontend.match_forms import FairSeriesForm, PreselectionFilterForm, VacancySkillsForm
 from frontend.staff_views import _organiser_orgs, _staff_object, _user, staff_only
 from rooms.agenda import invitation_create
 from rooms.models import Fair, FairSeries
@@ -150,6 +152,35 @@ def vacancy_preselection(request: HttpRequest, vacancy_id: int) -> HttpResponse:
             "booths": list(invitation_booths(vacancy=vacancy)),
             "weights": WEIGHTS,
         },
+    )
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def vacancy_skills(request: HttpRequest, vacancy_id: int) -> HttpResponse:
+    user = _user(request)
+    vacancy = _staff_object(
+        request,
+        vacancies_open().select_related("employer"),
+        vacancy_id,
+        Perm.VACANCY_EDIT,
+    )
+    form = VacancySkillsForm(
+        request.POST or None, initial=VacancySkillsForm.initial_for(vacancy.skills)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            vacancy_set_skills(actor=user, vacancy=vacancy, skills=form.cleaned_data["skills"])
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Skills saved."))
+            return redirect("staff:vacancy_preselection", vacancy_id=vacancy.pk)
+    return render(
+        request,
+        "frontend/staff/vacancy_skills.html",
+        {"vacancy": vacancy, "form": form},
+        status=400 if form.is_bound else 200,
     )
 
 

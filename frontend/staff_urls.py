@@ -47,6 +47,11 @@ urlpatterns = [
         name="vacancy_preselection",
     ),
     path(
+        "vacancies/<int:vacancy_id>/skills/",
+        staff_match_views.vacancy_skills,
+        name="vacancy_skills",
+    ),
+    path(
         "vacancies/<int:vacancy_id>/candidates/invite/",
         staff_match_views.vacancy_invite,
         name="vacancy_invite",
