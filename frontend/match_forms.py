@@ -8,12 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from employers.models import SectorSection
 from employers.nuts import REGIONS
-from frontend.forms import COMMON_ZONES, StyledForm
+from frontend.forms import COMMON_ZONES, StyledForm, codes_from_text
 from rooms.models import FAIR_LANGUAGES, FairSeries
-
-
-def _codes(text: str) -> list[str]:
-    return [code.strip().upper() for code in text.replace(";", ",").split(",") if code.strip()]
 
 
 class FairSeriesForm(forms.ModelForm[FairSeries]):
@@ -80,8 +76,8 @@ class FairSeriesForm(forms.ModelForm[FairSeries]):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        self.instance.nuts_codes = _codes(cleaned.get("nuts_text", ""))
-        self.instance.occupation_filter = _codes(cleaned.get("occupations_text", ""))
+        self.instance.nuts_codes = codes_from_text(cleaned.get("nuts_text", ""))
+        self.instance.occupation_filter = codes_from_text(cleaned.get("occupations_text", ""))
         return cleaned
 
 

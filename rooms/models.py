@@ -37,6 +37,13 @@ def default_languages() -> list[str]:
     return ["it"]
 
 
+def validate_codes(value: object) -> None:
+    if not isinstance(value, list) or not all(
+        isinstance(code, str) and code.isalnum() and 1 <= len(code) <= 5 for code in value
+    ):
+        raise ValidationError(_("Give codes separated by commas, e.g. ITF3, ITF33."))
+
+
 class Fair(BaseModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -73,9 +80,13 @@ class Fair(BaseModel):
     )
     # NUTS codes (region or province) whose vacancies the fair proposes; empty: the region
     # named in `region`, if it is an Italian region's name.
-    nuts_codes = models.JSONField(_("regions (NUTS codes)"), default=list, blank=True)
+    nuts_codes = models.JSONField(
+        _("regions (NUTS codes)"), default=list, blank=True, validators=[validate_codes]
+    )
     # ISCO-08 prefixes (1 to 4 digits); empty: every occupation of the fair's sectors.
-    occupation_filter = models.JSONField(_("occupations (ISCO-08)"), default=list, blank=True)
+    occupation_filter = models.JSONField(
+        _("occupations (ISCO-08)"), default=list, blank=True, validators=[validate_codes]
+    )
     series = models.ForeignKey(
         "FairSeries", null=True, blank=True, on_delete=models.SET_NULL, related_name="fairs"
     )
@@ -118,13 +129,6 @@ class Fair(BaseModel):
         (messages render in their recipient's): "26 novembre 2026 10:00 (Europe/Rome)"."""
         local = moment.astimezone(self.zone)
         return f"{date_format(local, 'DATE_FORMAT')} {time_format(local, 'H:i')} ({self.timezone})"
-
-
-def validate_codes(value: object) -> None:
-    if not isinstance(value, list) or not all(
-        isinstance(code, str) and code.isalnum() and 1 <= len(code) <= 5 for code in value
-    ):
-        raise ValidationError(_("Give codes separated by commas, e.g. ITF3, ITF33."))
 
 
 class FairSeries(BaseModel):

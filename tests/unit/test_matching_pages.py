@@ -19,6 +19,7 @@ from rooms.proposals import fair_proposals, proposals_approve
 from rooms.series import nth_weekday, series_dates, series_extend
 from tests import factories
 from tests.conftest import client_for
+from tests.unit.test_staff_area import fair_form
 
 pytestmark = pytest.mark.django_db
 ROME = ZoneInfo("Europe/Rome")
@@ -198,6 +199,50 @@ def test_a_fair_proposes_vacancies_of_its_sector_region_and_occupations(cpi, org
     page = client_for(organiser).get(f"/staff/fairs/{fair.pk}/proposals/").content.decode()
     assert "add the employer first" in page
     assert fair.booths.count() == 1
+
+
+def test_organisers_set_a_single_fairs_regions_and_occupations_and_the_proposals_follow(
+    cpi, organiser
+):
+    fair = factories.fair(organiser=cpi, status=Fair.Status.DRAFT)
+    acme = factories.employer("Acme")
+    napoli = open_vacancy(acme, title="Sviluppatore Napoli", nuts3="ITF33")
+    open_vacancy(acme, title="Sviluppatore Salerno", nuts3="ITF35")
+    open_vacancy(acme, title="Saldatore Napoli", nuts3="ITF33", occupation_isco="7212")
+    client = client_for(organiser)
+    edit = f"/staff/fairs/{fair.pk}/edit/"
+    assert 'value="ITF33"' not in client.get(edit).content.decode()
+
+    form = fair_form(cpi, nuts_text="itf33", occupations_text="25; 2512")
+    assert client.post(edit, form).status_code == 302
+
+    fair.refresh_from_db()
+    assert (fair.nuts_codes, fair.occupation_filter) == (["ITF33"], ["25", "2512"])
+    assert 'value="ITF33"' in client.get(edit).content.decode()
+    proposals = fair_proposals(actor=organiser, fair=fair)
+    assert [[v.pk for v in p.vacancies] for p in proposals] == [[napoli.pk]]
+    page = client.get(f"/staff/fairs/{fair.pk}/proposals/").content.decode()
+    assert "in ITF33" in page and "for occupations 25, 2512 (ISCO-08)" in page
+
+    bad = client.post(edit, fair_form(cpi, nuts_text="ITF3 3, ITF-1"))
+    assert bad.status_code == 400
+    assert "Give codes separated by commas" in bad.content.decode()
+    fair.refresh_from_db()
+    assert fair.nuts_codes == ["ITF33"]
+
+
+def test_only_the_fairs_organisers_change_its_filters(cpi):
+    fair = factories.fair(organiser=cpi)
+    other_organiser = factories.member(factories.organisation(), Membership.Role.ORGANISER)
+    recruiter = factories.member(factories.employer().organisation, Membership.Role.RECRUITER)
+    form = fair_form(cpi, nuts_text="ITC4")
+
+    assert (
+        client_for(other_organiser).post(f"/staff/fairs/{fair.pk}/edit/", form).status_code == 404
+    )
+    assert client_for(recruiter).post(f"/staff/fairs/{fair.pk}/edit/", form).status_code == 404
+    fair.refresh_from_db()
+    assert fair.nuts_codes == []
 
 
 def test_proposals_are_for_the_fairs_organisers_only(cpi):
