@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Organisation, User
@@ -28,7 +29,13 @@ from frontend.match_forms import FairSeriesForm, PreselectionFilterForm, Vacancy
 from frontend.staff_views import _organiser_orgs, _staff_object, _user, staff_only
 from rooms.agenda import invitation_create
 from rooms.models import Fair, FairSeries
-from rooms.proposals import fair_nuts_codes, fair_proposals, proposals_approve
+from rooms.proposals import (
+    fair_nuts_codes,
+    fair_proposals,
+    proposals_approve,
+    proposals_chosen,
+    proposals_dismiss,
+)
 from rooms.series import describe_rule, series_save
 
 
@@ -121,6 +128,38 @@ def fair_proposals_approve(request: HttpRequest, fair_id: int) -> HttpResponse:
             request,
             _("Approved: shown at the booth of %(names)s.")
             % {"names": ", ".join(b.employer.legal_name for b in booths)},
+        )
+    return redirect("staff:fair_proposals", fair_id=fair.pk)
+
+
+@staff_only
+@require_POST
+def fair_proposals_dismiss(request: HttpRequest, fair_id: int) -> HttpResponse:
+    """First a page that asks for confirmation (nothing changes), then, confirmed, the
+    dismissal."""
+    user = _user(request)
+    fair = _staff_object(request, Fair.objects.all(), fair_id, Perm.FAIR_MANAGE)
+    ids = [int(v) for v in request.POST.getlist("vacancy") if v.isdigit()]
+    try:
+        if request.POST.get("confirm") != "yes":
+            chosen = proposals_chosen(actor=user, fair=fair, vacancy_ids=ids)
+            return render(
+                request,
+                "frontend/staff/proposals_dismiss.html",
+                {"fair": fair, "vacancies": chosen},
+            )
+        dismissed = proposals_dismiss(actor=user, fair=fair, vacancy_ids=ids)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d vacancy dismissed: it will not be proposed for this fair again.",
+                "%(count)d vacancies dismissed: they will not be proposed for this fair again.",
+                len(dismissed),
+            )
+            % {"count": len(dismissed)},
         )
     return redirect("staff:fair_proposals", fair_id=fair.pk)
 

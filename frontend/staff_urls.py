@@ -42,6 +42,11 @@ urlpatterns = [
         name="fair_proposals_approve",
     ),
     path(
+        "fairs/<int:fair_id>/proposals/dismiss/",
+        staff_match_views.fair_proposals_dismiss,
+        name="fair_proposals_dismiss",
+    ),
+    path(
         "vacancies/<int:vacancy_id>/candidates/",
         staff_match_views.vacancy_preselection,
         name="vacancy_preselection",

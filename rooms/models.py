@@ -210,6 +210,27 @@ MIN_CALL_GRACE_SECONDS = 15
 MAX_CALL_GRACE_SECONDS = 600
 
 
+class DismissedProposal(models.Model):
+    """A vacancy an organiser chose not to show at a fair: it is not proposed for it again."""
+
+    fair = models.ForeignKey(Fair, on_delete=models.CASCADE, related_name="dismissed_proposals")
+    vacancy = models.ForeignKey(Vacancy, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dismissed proposal")
+        verbose_name_plural = _("dismissed proposals")
+        constraints = [
+            models.UniqueConstraint(fields=["fair", "vacancy"], name="dismissed_proposal_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fair_id}: {self.vacancy_id}"
+
+
 class Booth(BaseModel):
     """An employer's place at one fair."""
 
