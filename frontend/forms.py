@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.backends import user_by_identifier
 from accounts.models import Organisation, User
+from employers.connectors.files import file_too_large
 from employers.models import Employer, SectorSection, Vacancy
 from rooms.models import (
     FAIR_LANGUAGES,
@@ -297,6 +299,12 @@ class VacancyFileForm(StyledForm):
         ],
     )
     file = forms.FileField(label=_("File"))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.VACANCY_FILE_MAX_BYTES:
+            raise ValidationError(str(file_too_large().message), code="too_large")
+        return upload
 
 
 class SlotSeriesForm(StyledForm):
