@@ -42,6 +42,7 @@ class Perm(StrEnum):
     CANDIDATE_VIEW = "candidate:view"
     VACANCY_IMPORT = "vacancy:import"
     VACANCY_PRESELECT = "vacancy:preselect"
+    VACANCY_EDIT = "vacancy:edit"
 
 
 def has_role(user: Actor, organisation_id: int, *roles: str) -> bool:
@@ -177,9 +178,10 @@ def _can_cancel_booking(user: Actor, booking: Any) -> bool:
     )
 
 
-def _can_preselect(user: Actor, vacancy: Any) -> bool:
-    """Ranked candidates for a vacancy: its employer's admins and recruiters, and CPI/EURES
-    organisers (imported vacancies often have no employer account; the CPI pre-selects)."""
+def _works_on_vacancy(user: Actor, vacancy: Any) -> bool:
+    """Ranking candidates for a vacancy and editing what it asks: its employer's admins and
+    recruiters, and CPI/EURES organisers (imported vacancies often have no employer account;
+    the CPI pre-selects)."""
     if _is_organiser_anywhere(user):
         return True
     return vacancy.employer_id is not None and has_role(
@@ -219,7 +221,8 @@ RULES: dict[Perm, Callable[[Actor, Any], bool]] = {
     Perm.CANDIDATE_VIEW: _can_view_candidate,
     # The vacancy sources serve the whole region: any CPI or EURES organiser runs and reads them.
     Perm.VACANCY_IMPORT: lambda user, _obj: _is_organiser_anywhere(user),
-    Perm.VACANCY_PRESELECT: _can_preselect,
+    Perm.VACANCY_PRESELECT: _works_on_vacancy,
+    Perm.VACANCY_EDIT: _works_on_vacancy,
 }
 
 

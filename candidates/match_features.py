@@ -60,7 +60,7 @@ def feature_values(
     ]
     return {
         "isco": isco,
-        "skills": sorted({str(s) for s in cv.get("skills", []) if str(s).startswith("http")}),
+        "skills": sorted({str(uri) for uri in cv.get("esco_skills", [])}),
         "languages": languages,
         "eqf": max(eqf, default=None),
         "nuts": profile.nuts.upper(),

@@ -48,6 +48,7 @@ def needs_of(vacancy: Vacancy) -> Needs:
         eqf=vacancy.education_eqf,
         nuts3=vacancy.nuts3,
         licences=vacancy.licences or [],
+        skills=vacancy.skills or [],
     )
 
 

@@ -21,6 +21,8 @@ CONTRACT: dict[str, str] = {
     Vacancy.ContractType.SEASONAL: "TEMPORARY",
     Vacancy.ContractType.INTERNSHIP: "INTERN",
 }
+# The concept scheme of ESCO's skills pillar.
+ESCO_SKILLS = "http://data.europa.eu/esco/concept-scheme/skills"
 # What json_script escapes, so the text cannot close the <script> element.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -71,8 +73,8 @@ def job_posting(vacancy: Vacancy, *, url: str) -> dict[str, Any]:
             "@type": "EducationalOccupationalCredential",
             "credentialCategory": f"EQF level {vacancy.education_eqf}",
         }
-    if vacancy.languages:
-        data["skills"] = ", ".join(_language(item) for item in vacancy.languages)
+    if skills := _skills(vacancy):
+        data["skills"] = skills
     return data
 
 
@@ -98,6 +100,20 @@ def _employment_types(vacancy: Vacancy) -> list[str]:
     if contract := CONTRACT.get(vacancy.contract_type):
         types.append(contract)
     return types
+
+
+def _skills(vacancy: Vacancy) -> list[dict[str, str] | str]:
+    """ESCO skills as DefinedTerms (their URI is their address), other skills and the languages
+    asked as text."""
+    skills: list[dict[str, str] | str] = []
+    for skill in vacancy.skills:
+        if skill.get("uri"):
+            term = {"@type": "DefinedTerm", "url": skill["uri"], "inDefinedTermSet": ESCO_SKILLS}
+            skills.append(term | ({"name": skill["label"]} if skill.get("label") else {}))
+        else:
+            skills.append(skill.get("label", ""))
+    skills.extend(_language(item) for item in vacancy.languages)
+    return skills
 
 
 def _language(item: dict[str, Any]) -> str:

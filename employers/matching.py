@@ -95,7 +95,8 @@ def licences_held(categories: Iterable[str]) -> frozenset[str]:
 @dataclass(frozen=True, slots=True)
 class Needs:
     """What a vacancy asks for. Languages: ISO 639-1 → (read, write, speak) CEFR ranks, 0 where
-    the vacancy does not say."""
+    the vacancy does not say. Skills: ESCO URIs, with their names where known (for the
+    explanation only)."""
 
     isco: str = ""
     skills: frozenset[str] = frozenset()
@@ -103,6 +104,7 @@ class Needs:
     eqf: int | None = None
     nuts3: str = ""
     licences: frozenset[str] = frozenset()
+    skill_labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def total_weight(self) -> int:
@@ -143,10 +145,16 @@ def vacancy_needs(
     eqf: int | None,
     nuts3: str,
     licences: Iterable[str],
-    skills: Iterable[str] = (),
+    skills: Iterable[Mapping[str, str]] = (),
 ) -> Needs:
     """From a vacancy's stored values (`Vacancy.languages`: [{"iso639_1", "read", "write",
-    "speak"}])."""
+    "speak"}]; `Vacancy.skills`: [{"uri", "label"}], where a skill without a URI cannot be
+    compared with a CV and does not count)."""
+    labels = {
+        str(skill.get("uri", "")): str(skill.get("label", ""))
+        for skill in skills
+        if skill.get("uri")
+    }
     wanted: dict[str, tuple[int, int, int]] = {}
     for item in languages:
         code = str(item.get("iso639_1", "")).lower()
@@ -161,7 +169,8 @@ def vacancy_needs(
         )
     return Needs(
         isco=isco if len(isco) == 4 and isco.isdigit() else "",
-        skills=frozenset(skills),
+        skills=frozenset(labels),
+        skill_labels=labels,
         languages=wanted,
         eqf=eqf,
         nuts3=nuts3.upper(),
@@ -351,15 +360,31 @@ def _missing_occupation(
 def _missing_skills(
     _value: float, needs: Needs, features: Features, _names: Mapping[str, str]
 ) -> list[str]:
-    count = len(needs.skills - features.skills)
-    return [
-        ngettext(
-            "%(count)d of the skills asked is not on your CV.",
-            "%(count)d of the skills asked are not on your CV.",
-            count,
+    missing = needs.skills - features.skills
+    named = sorted(label for uri in missing if (label := needs.skill_labels.get(uri)))
+    unnamed = len(missing) - len(named)
+    lines = []
+    if named:
+        lines.append(str(_("Skills not on your CV: %(skills)s.")) % {"skills": ", ".join(named)})
+    if unnamed and named:
+        lines.append(
+            ngettext(
+                "%(count)d other skill asked is not on your CV.",
+                "%(count)d other skills asked are not on your CV.",
+                unnamed,
+            )
+            % {"count": unnamed}
         )
-        % {"count": count}
-    ]
+    elif unnamed:
+        lines.append(
+            ngettext(
+                "%(count)d of the skills asked is not on your CV.",
+                "%(count)d of the skills asked are not on your CV.",
+                unnamed,
+            )
+            % {"count": unnamed}
+        )
+    return lines
 
 
 def _missing_languages(

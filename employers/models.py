@@ -8,7 +8,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
-from employers.validators import validate_codice_fiscale, validate_partita_iva
+from employers.validators import validate_codice_fiscale, validate_partita_iva, validate_skills
 from fairplatform.models import BaseModel
 
 
@@ -150,6 +150,11 @@ class Vacancy(BaseModel):
     languages = models.JSONField(_("languages"), default=list, blank=True)
     # EU driving-licence categories (Directive 2006/126/EC), e.g. ["B", "CE"].
     licences = models.JSONField(_("driving licences"), default=list, blank=True)
+    # [{"uri": "http://data.europa.eu/esco/skill/…", "label": "use Python"}]: an ESCO skill, a
+    # name, or both; only those with a URI count in the match score. A list on the row, like
+    # languages and licences: the sync writes vacancies with one COPY of one table and the match
+    # reads one row per vacancy; no page looks vacancies up by skill.
+    skills = models.JSONField(_("skills"), default=list, blank=True, validators=[validate_skills])
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     closed_at = models.DateTimeField(pgettext_lazy("date", "closed"), null=True, blank=True)

@@ -66,6 +66,25 @@ def _attach_logo(employer: Employer, upload: UploadedFile) -> None:
     employer.logo.save(f"{employer.vat_number}.png", picture.content, save=False)
 
 
+@transaction.atomic
+def vacancy_set_skills(*, actor: User, vacancy: Vacancy, skills: list[dict[str, str]]) -> Vacancy:
+    """The skills a vacancy asks for, as a recruiter or the CPI states them. An imported
+    vacancy keeps them until its source sends a version that lists skills of its own."""
+    require(actor, Perm.VACANCY_EDIT, vacancy)
+    vacancy = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
+    cleaned = [
+        {"uri": skill.get("uri", "").strip(), "label": " ".join(skill.get("label", "").split())}
+        for skill in skills
+    ]
+    try:  # this field only: an imported vacancy may lack what a hand-made one must have
+        vacancy.skills = Vacancy._meta.get_field("skills").clean(cleaned, vacancy)
+    except ValidationError as exc:
+        raise ValidationError({"skills": exc.error_list}) from exc
+    vacancy.save(update_fields=["skills", "updated_at"])
+    audit_record(actor=actor, action="employers.vacancy.skills_set", obj=vacancy, count=len(skills))
+    return vacancy
+
+
 def vacancies_expire(*, source: str | None = None) -> int:
     """Expiry is local: past its last day (Europe/Rome) a vacancy expires, whatever the source says."""
     now = timezone.now()

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.html import strip_tags
 
 from employers.models import SectorSection, Vacancy
+from employers.validators import ESCO_SKILL, SKILL_LABEL_MAX_LENGTH
 
 CEFR_LEVELS = frozenset({"A1", "A2", "B1", "B2", "C1", "C2"})
 # Directive 2006/126/EC categories (EURES CL14).
@@ -95,6 +96,8 @@ class RawVacancy:
     education_eqf: int | None = None
     languages: list[dict[str, Any]] = field(default_factory=list)
     licences: list[str] = field(default_factory=list)
+    # [{"uri": ESCO skill URI, "label": its name or ""}]
+    skills: list[dict[str, str]] = field(default_factory=list)
     published_at: datetime | None = None
     expires_on: date | None = None
     cpi_code: str = ""
@@ -138,6 +141,7 @@ def normalise(raw: RawVacancy, sectors: SectorIndex) -> VacancyRecord | Rejectio
     licences = sorted(set(raw.licences))
     if unknown := [code for code in licences if code not in EU_LICENCES]:
         problems.add("bad_licence", f"Unknown driving-licence categories {unknown}.")
+    skills = _skills(raw.skills, problems)
     if problems.items or sector is None or raw.version is None:
         reason = problems.items[0][0] if problems.items else "invalid"
         message = " ".join(message for _, message in problems.items)
@@ -172,6 +176,11 @@ def normalise(raw: RawVacancy, sectors: SectorIndex) -> VacancyRecord | Rejectio
         "external_ids": raw.external_ids,
         "code_versions": _code_versions(raw),
     }
+    # Only a source that states skills sets them: one that never does (the CPI view) leaves
+    # those entered on the platform alone, and records without skills keep the hash they had
+    # before vacancies had skills, so replays of stored versions stay no-ops.
+    if skills:
+        fields["skills"] = skills
     return VacancyRecord(
         source_ref=source_ref,
         version=raw.version,
@@ -268,6 +277,19 @@ def _languages(items: list[dict[str, Any]], problems: _Problems) -> list[dict[st
             continue
         languages.append({"iso639_1": item["iso639_1"], **levels})
     return sorted(languages, key=lambda language: language["iso639_1"])
+
+
+def _skills(items: list[dict[str, str]], problems: _Problems) -> list[dict[str, str]]:
+    skills: dict[str, dict[str, str]] = {}
+    for item in items:
+        uri, label = item.get("uri", "").strip(), " ".join(item.get("label", "").split())
+        if not uri.startswith(ESCO_SKILL) or any(c.isspace() for c in uri):
+            problems.add("bad_skill", f"Not an ESCO skill URI: {uri!r}.")
+        elif len(label) > SKILL_LABEL_MAX_LENGTH:
+            problems.add("bad_skill", f"The name of skill {uri!r} is too long.")
+        else:
+            skills[uri] = {"uri": uri, "label": label or skills.get(uri, {}).get("label", "")}
+    return sorted(skills.values(), key=lambda skill: skill["uri"])
 
 
 def _code_versions(raw: RawVacancy) -> dict[str, str]:

@@ -27,6 +27,7 @@ from employers.models import Employer, SyncCursor, SyncRejection, SyncRun, Vacan
 from employers.services import vacancies_expire
 from employers.vacancy_records import Rejection, Tombstone, VacancyRecord
 from fairplatform.audit import audit_record
+from fairplatform.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ UPDATED_FIELDS = [
     "sector", "sector_ateco", "sector_nace", "place", "comune_istat", "comune_belfiore", "nuts3",
     "contract_type", "working_time", "education_eqf", "languages", "licences", "published_at",
     "expires_on", "closed_at", "cpi_code", "source_version", "source_updated_at", "content_hash",
-    "raw_payload", "external_ids", "code_versions", "updated_at",
+    "raw_payload", "external_ids", "code_versions", "updated_at", "skills",
 ]  # fmt: skip
 COMMITTED_FIELDS = [
     "read", "created", "updated", "unchanged", "closed", "rejected", "watermark_to",
@@ -119,7 +120,9 @@ def _run(connector: Connector, full: bool, overlap: timedelta, actor: User | Non
         # The counts and watermark of the batches that committed, not of the one in flight.
         run.refresh_from_db(fields=COMMITTED_FIELDS)
         run.status = SyncRun.Status.FAILED
-        run.error = f"{type(exc).__name__}: {exc}".strip()
+        # A refusal meant for people (a hostile or broken file) is stored as its message.
+        is_refusal = isinstance(exc, DomainError)
+        run.error = str(exc) if is_refusal else f"{type(exc).__name__}: {exc}".strip()
     finally:
         connector.close()
     run.finished_at = timezone.now()

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.backends import user_by_identifier
 from accounts.models import Organisation, User
+from employers.connectors.files import file_too_large
 from employers.models import Employer, SectorSection, Vacancy
 from rooms.models import (
     FAIR_LANGUAGES,
@@ -20,6 +22,7 @@ from rooms.models import (
     Booth,
     Fair,
     Slot,
+    validate_codes,
 )
 
 COMMON_ZONES = [
@@ -54,6 +57,11 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M")
 
 
+def codes_from_text(text: str) -> list[str]:
+    """ "ITF3, itf33; 25" → ["ITF3", "ITF33", "25"]."""
+    return [code.strip().upper() for code in text.replace(";", ",").split(",") if code.strip()]
+
+
 class FairForm(StyledForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
@@ -76,6 +84,20 @@ class FairForm(StyledForm):
     ends_at = forms.DateTimeField(label=_("Ends"), widget=LocalDateTimeInput())
     languages = forms.MultipleChoiceField(
         label=_("Languages"), choices=FAIR_LANGUAGES, widget=forms.CheckboxSelectMultiple
+    )
+    nuts_text = forms.CharField(
+        label=_("Regions (NUTS codes)"),
+        required=False,
+        help_text=_(
+            "Separated by commas, e.g. ITF3 (Campania) or ITF33 (Napoli). Empty: the region above."
+        ),
+    )
+    occupations_text = forms.CharField(
+        label=_("Occupations (ISCO-08 codes)"),
+        required=False,
+        help_text=_(
+            "Optional, separated by commas: 25 (ICT professionals), 2512 (software developers)."
+        ),
     )
     queue_positions_visible = forms.BooleanField(
         label=_("Show candidates their place in line"),
@@ -100,6 +122,12 @@ class FairForm(StyledForm):
         starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts and ends and ends <= starts:
             self.add_error("ends_at", _("The fair must end after it starts."))
+        for text, name in (("nuts_text", "nuts_codes"), ("occupations_text", "occupation_filter")):
+            cleaned[name] = codes_from_text(cleaned.get(text, ""))
+            try:
+                validate_codes(cleaned[name])
+            except ValidationError as exc:
+                self.add_error(text, exc)
         return cleaned
 
     @classmethod
@@ -114,6 +142,8 @@ class FairForm(StyledForm):
             "starts_at": fair.local_start().replace(tzinfo=None),
             "ends_at": fair.local_end().replace(tzinfo=None),
             "languages": fair.languages,
+            "nuts_text": ", ".join(fair.nuts_codes),
+            "occupations_text": ", ".join(fair.occupation_filter),
             "queue_positions_visible": fair.queue_positions_visible,
         }
 
@@ -269,6 +299,12 @@ class VacancyFileForm(StyledForm):
         ],
     )
     file = forms.FileField(label=_("File"))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.VACANCY_FILE_MAX_BYTES:
+            raise ValidationError(str(file_too_large().message), code="too_large")
+        return upload
 
 
 class SlotSeriesForm(StyledForm):

@@ -8,12 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from employers.models import SectorSection
 from employers.nuts import REGIONS
-from frontend.forms import COMMON_ZONES, StyledForm
+from frontend.forms import COMMON_ZONES, StyledForm, codes_from_text
 from rooms.models import FAIR_LANGUAGES, FairSeries
-
-
-def _codes(text: str) -> list[str]:
-    return [code.strip().upper() for code in text.replace(";", ",").split(",") if code.strip()]
 
 
 class FairSeriesForm(forms.ModelForm[FairSeries]):
@@ -80,9 +76,41 @@ class FairSeriesForm(forms.ModelForm[FairSeries]):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        self.instance.nuts_codes = _codes(cleaned.get("nuts_text", ""))
-        self.instance.occupation_filter = _codes(cleaned.get("occupations_text", ""))
+        self.instance.nuts_codes = codes_from_text(cleaned.get("nuts_text", ""))
+        self.instance.occupation_filter = codes_from_text(cleaned.get("occupations_text", ""))
         return cleaned
+
+
+class VacancySkillsForm(StyledForm):
+    skills = forms.CharField(
+        label=_("Skills"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "One per line: the skill's name, then a vertical bar and its ESCO address if you "
+            "know it, e.g. “use Python | http://data.europa.eu/esco/skill/…”. Only skills with "
+            "an ESCO address count in the match score."
+        ),
+    )
+
+    @staticmethod
+    def initial_for(skills: list[dict[str, str]]) -> dict[str, str]:
+        lines = [
+            " | ".join(part for part in (s.get("label", ""), s.get("uri", "")) if part)
+            for s in skills
+        ]
+        return {"skills": "\n".join(lines)}
+
+    def clean_skills(self) -> list[dict[str, str]]:
+        """Lines into [{"uri", "label"}]; the service checks them."""
+        skills = []
+        for line in str(self.cleaned_data["skills"]).splitlines():
+            name, _bar, address = (part.strip() for part in line.partition("|"))
+            if not address and name.startswith(("http://", "https://")):
+                name, address = "", name
+            if name or address:
+                skills.append({"uri": address, "label": name})
+        return skills
 
 
 class PreselectionFilterForm(StyledForm):

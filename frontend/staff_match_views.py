@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Organisation, User
@@ -20,13 +21,21 @@ from candidates.match_selectors import (
 )
 from candidates.selectors import cv_validation_dates
 from employers.matching import WEIGHTS
+from employers.selectors import vacancies_open
+from employers.services import vacancy_set_skills
 from fairplatform.errors import DomainError, NotFound
 from frontend.forms import apply_validation_error
-from frontend.match_forms import FairSeriesForm, PreselectionFilterForm
+from frontend.match_forms import FairSeriesForm, PreselectionFilterForm, VacancySkillsForm
 from frontend.staff_views import _organiser_orgs, _staff_object, _user, staff_only
 from rooms.agenda import invitation_create
 from rooms.models import Fair, FairSeries
-from rooms.proposals import fair_nuts_codes, fair_proposals, proposals_approve
+from rooms.proposals import (
+    fair_nuts_codes,
+    fair_proposals,
+    proposals_approve,
+    proposals_chosen,
+    proposals_dismiss,
+)
 from rooms.series import describe_rule, series_save
 
 
@@ -123,6 +132,38 @@ def fair_proposals_approve(request: HttpRequest, fair_id: int) -> HttpResponse:
     return redirect("staff:fair_proposals", fair_id=fair.pk)
 
 
+@staff_only
+@require_POST
+def fair_proposals_dismiss(request: HttpRequest, fair_id: int) -> HttpResponse:
+    """First a page that asks for confirmation (nothing changes), then, confirmed, the
+    dismissal."""
+    user = _user(request)
+    fair = _staff_object(request, Fair.objects.all(), fair_id, Perm.FAIR_MANAGE)
+    ids = [int(v) for v in request.POST.getlist("vacancy") if v.isdigit()]
+    try:
+        if request.POST.get("confirm") != "yes":
+            chosen = proposals_chosen(actor=user, fair=fair, vacancy_ids=ids)
+            return render(
+                request,
+                "frontend/staff/proposals_dismiss.html",
+                {"fair": fair, "vacancies": chosen},
+            )
+        dismissed = proposals_dismiss(actor=user, fair=fair, vacancy_ids=ids)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d vacancy dismissed: it will not be proposed for this fair again.",
+                "%(count)d vacancies dismissed: they will not be proposed for this fair again.",
+                len(dismissed),
+            )
+            % {"count": len(dismissed)},
+        )
+    return redirect("staff:fair_proposals", fair_id=fair.pk)
+
+
 def _int(value: str | None, default: int = 0) -> int:
     return int(value) if value and value.isdigit() else default
 
@@ -150,6 +191,35 @@ def vacancy_preselection(request: HttpRequest, vacancy_id: int) -> HttpResponse:
             "booths": list(invitation_booths(vacancy=vacancy)),
             "weights": WEIGHTS,
         },
+    )
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def vacancy_skills(request: HttpRequest, vacancy_id: int) -> HttpResponse:
+    user = _user(request)
+    vacancy = _staff_object(
+        request,
+        vacancies_open().select_related("employer"),
+        vacancy_id,
+        Perm.VACANCY_EDIT,
+    )
+    form = VacancySkillsForm(
+        request.POST or None, initial=VacancySkillsForm.initial_for(vacancy.skills)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            vacancy_set_skills(actor=user, vacancy=vacancy, skills=form.cleaned_data["skills"])
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Skills saved."))
+            return redirect("staff:vacancy_preselection", vacancy_id=vacancy.pk)
+    return render(
+        request,
+        "frontend/staff/vacancy_skills.html",
+        {"vacancy": vacancy, "form": form},
+        status=400 if form.is_bound else 200,
     )
 
 

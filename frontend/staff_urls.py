@@ -42,9 +42,19 @@ urlpatterns = [
         name="fair_proposals_approve",
     ),
     path(
+        "fairs/<int:fair_id>/proposals/dismiss/",
+        staff_match_views.fair_proposals_dismiss,
+        name="fair_proposals_dismiss",
+    ),
+    path(
         "vacancies/<int:vacancy_id>/candidates/",
         staff_match_views.vacancy_preselection,
         name="vacancy_preselection",
+    ),
+    path(
+        "vacancies/<int:vacancy_id>/skills/",
+        staff_match_views.vacancy_skills,
+        name="vacancy_skills",
     ),
     path(
         "vacancies/<int:vacancy_id>/candidates/invite/",

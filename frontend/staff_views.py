@@ -182,6 +182,8 @@ def _fair_form_page(
             "starts_at": data["starts_at"],
             "ends_at": data["ends_at"],
             "languages": data["languages"],
+            "nuts_codes": data["nuts_codes"],
+            "occupation_filter": data["occupation_filter"],
             "queue_positions_visible": data["queue_positions_visible"],
         }
         try:

@@ -37,6 +37,13 @@ def default_languages() -> list[str]:
     return ["it"]
 
 
+def validate_codes(value: object) -> None:
+    if not isinstance(value, list) or not all(
+        isinstance(code, str) and code.isalnum() and 1 <= len(code) <= 5 for code in value
+    ):
+        raise ValidationError(_("Give codes separated by commas, e.g. ITF3, ITF33."))
+
+
 class Fair(BaseModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -73,9 +80,13 @@ class Fair(BaseModel):
     )
     # NUTS codes (region or province) whose vacancies the fair proposes; empty: the region
     # named in `region`, if it is an Italian region's name.
-    nuts_codes = models.JSONField(_("regions (NUTS codes)"), default=list, blank=True)
+    nuts_codes = models.JSONField(
+        _("regions (NUTS codes)"), default=list, blank=True, validators=[validate_codes]
+    )
     # ISCO-08 prefixes (1 to 4 digits); empty: every occupation of the fair's sectors.
-    occupation_filter = models.JSONField(_("occupations (ISCO-08)"), default=list, blank=True)
+    occupation_filter = models.JSONField(
+        _("occupations (ISCO-08)"), default=list, blank=True, validators=[validate_codes]
+    )
     series = models.ForeignKey(
         "FairSeries", null=True, blank=True, on_delete=models.SET_NULL, related_name="fairs"
     )
@@ -118,13 +129,6 @@ class Fair(BaseModel):
         (messages render in their recipient's): "26 novembre 2026 10:00 (Europe/Rome)"."""
         local = moment.astimezone(self.zone)
         return f"{date_format(local, 'DATE_FORMAT')} {time_format(local, 'H:i')} ({self.timezone})"
-
-
-def validate_codes(value: object) -> None:
-    if not isinstance(value, list) or not all(
-        isinstance(code, str) and code.isalnum() and 1 <= len(code) <= 5 for code in value
-    ):
-        raise ValidationError(_("Give codes separated by commas, e.g. ITF3, ITF33."))
 
 
 class FairSeries(BaseModel):
@@ -204,6 +208,27 @@ class FairSeries(BaseModel):
 # A called candidate needs time to notice and tap; a recruiter should not wait for ever.
 MIN_CALL_GRACE_SECONDS = 15
 MAX_CALL_GRACE_SECONDS = 600
+
+
+class DismissedProposal(models.Model):
+    """A vacancy an organiser chose not to show at a fair: it is not proposed for it again."""
+
+    fair = models.ForeignKey(Fair, on_delete=models.CASCADE, related_name="dismissed_proposals")
+    vacancy = models.ForeignKey(Vacancy, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dismissed proposal")
+        verbose_name_plural = _("dismissed proposals")
+        constraints = [
+            models.UniqueConstraint(fields=["fair", "vacancy"], name="dismissed_proposal_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fair_id}: {self.vacancy_id}"
 
 
 class Booth(BaseModel):

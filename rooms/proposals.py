@@ -13,8 +13,9 @@ from accounts.permissions import Perm, require
 from employers.models import Employer, SectorSection, Vacancy
 from employers.nuts import region_code
 from employers.selectors import vacancies_open
+from fairplatform.audit import audit_record
 from fairplatform.errors import DomainError
-from rooms.models import Booth, Fair
+from rooms.models import Booth, DismissedProposal, Fair
 from rooms.services import booth_create, booth_update
 
 
@@ -44,8 +45,13 @@ def _in_sectors(vacancy: Vacancy, sectors: list[SectorSection]) -> bool:
 
 
 def fair_matching_vacancies(*, fair: Fair) -> list[Vacancy]:
-    """Open vacancies that match the fair (sector + region + occupation filter)."""
-    vacancies = vacancies_open().select_related("employer", "sector")
+    """Open vacancies that match the fair (sector + region + occupation filter), less those its
+    organisers dismissed."""
+    vacancies = (
+        vacancies_open()
+        .exclude(pk__in=fair.dismissed_proposals.values("vacancy_id"))
+        .select_related("employer", "sector")
+    )
     codes = fair_nuts_codes(fair)
     if codes:
         place = Q()
@@ -72,14 +78,17 @@ class Proposal:
     vacancies: list[Vacancy] = field(default_factory=list)
 
 
+def proposed_vacancies(*, fair: Fair) -> list[Vacancy]:
+    """What the fair proposes now: matching, not dismissed, not yet shown at one of its booths."""
+    shown = set(Vacancy.objects.filter(booths__fair=fair).values_list("pk", flat=True))
+    return [v for v in fair_matching_vacancies(fair=fair) if v.pk not in shown]
+
+
 def fair_proposals(*, actor: User, fair: Fair) -> list[Proposal]:
     require(actor, Perm.FAIR_MANAGE, fair)
     booths = {booth.employer_id: booth for booth in fair.booths.select_related("employer")}
-    shown = set(Vacancy.objects.filter(booths__fair=fair).values_list("pk", flat=True))
     groups: dict[object, Proposal] = {}
-    for vacancy in fair_matching_vacancies(fair=fair):
-        if vacancy.pk in shown:
-            continue
+    for vacancy in proposed_vacancies(fair=fair):
         employer = vacancy.employer
         key: object = employer.pk if employer else ("name", vacancy.employer_name)
         if key not in groups:
@@ -95,13 +104,7 @@ def fair_proposals(*, actor: User, fair: Fair) -> list[Proposal]:
 @transaction.atomic
 def proposals_approve(*, actor: User, fair: Fair, vacancy_ids: list[int]) -> list[Booth]:
     """Show these vacancies at the fair: each employer's booth is created if it has none."""
-    require(actor, Perm.FAIR_MANAGE, fair)
-    matching = {v.pk: v for v in fair_matching_vacancies(fair=fair)}
-    chosen = [matching[pk] for pk in vacancy_ids if pk in matching]
-    if not chosen or len(chosen) != len(set(vacancy_ids)):
-        raise DomainError(
-            "proposal.invalid", _("These vacancies are not (or no longer) proposed for this fair.")
-        )
+    chosen = proposals_chosen(actor=actor, fair=fair, vacancy_ids=vacancy_ids)
     if any(v.employer is None for v in chosen):
         raise DomainError(
             "proposal.no_employer",
@@ -125,3 +128,33 @@ def proposals_approve(*, actor: User, fair: Fair, vacancy_ids: list[int]) -> lis
             )
         )
     return booths
+
+
+def proposals_chosen(*, actor: User, fair: Fair, vacancy_ids: list[int]) -> list[Vacancy]:
+    """The proposed vacancies among these ids; refused unless every id is one."""
+    require(actor, Perm.FAIR_MANAGE, fair)
+    proposed = {v.pk: v for v in proposed_vacancies(fair=fair)}
+    chosen = [proposed[pk] for pk in dict.fromkeys(vacancy_ids) if pk in proposed]
+    if not chosen or len(chosen) != len(set(vacancy_ids)):
+        raise DomainError(
+            "proposal.invalid", _("These vacancies are not (or no longer) proposed for this fair.")
+        )
+    return chosen
+
+
+@transaction.atomic
+def proposals_dismiss(*, actor: User, fair: Fair, vacancy_ids: list[int]) -> list[Vacancy]:
+    """Never propose these vacancies for this fair again (they can still be added to a booth
+    by hand)."""
+    chosen = proposals_chosen(actor=actor, fair=fair, vacancy_ids=vacancy_ids)
+    DismissedProposal.objects.bulk_create(
+        [DismissedProposal(fair=fair, vacancy=v, dismissed_by=actor) for v in chosen],
+        ignore_conflicts=True,  # a second click, or a colleague, dismissed one already
+    )
+    audit_record(
+        actor=actor,
+        action="rooms.proposals.dismissed",
+        obj=fair,
+        vacancies=[v.pk for v in chosen],
+    )
+    return chosen

@@ -37,6 +37,8 @@ def fair_create(
     languages: list[str] | None = None,
     description: str = "",
     queue_positions_visible: bool = True,
+    nuts_codes: list[str] | None = None,
+    occupation_filter: list[str] | None = None,
 ) -> Fair:
     require(actor, Perm.FAIR_CREATE, organiser)
     fair = Fair(
@@ -49,6 +51,8 @@ def fair_create(
         languages=languages or ["it"],
         description=description,
         queue_positions_visible=queue_positions_visible,
+        nuts_codes=nuts_codes or [],
+        occupation_filter=occupation_filter or [],
     )
     fair.full_clean()
     fair.save()

@@ -20,6 +20,10 @@ PERSON = {
 }
 
 
+# An ESCO skill on the sample Europass CV (a made-up concept id under ESCO's skill address).
+ESCO_PYTHON = "http://data.europa.eu/esco/skill/example-python"
+
+
 def europass_candidate_xml(
     *,
     first_name: str = PERSON["first_name"],
@@ -99,6 +103,7 @@ def europass_candidate_xml(
     <PersonQualifications>
       <PersonCompetency><CompetencyID>en</CompetencyID><hr:TaxonomyID>language</hr:TaxonomyID>{levels}</PersonCompetency>
       <PersonCompetency><CompetencyID>Python</CompetencyID><hr:TaxonomyID>other</hr:TaxonomyID></PersonCompetency>
+      <PersonCompetency><CompetencyID>{ESCO_PYTHON}</CompetencyID><hr:TaxonomyID>skill</hr:TaxonomyID></PersonCompetency>
     </PersonQualifications>
     <CandidatePositionPreferences><PositionTitle>Sviluppatore software</PositionTitle></CandidatePositionPreferences>
   </CandidateProfile>

@@ -70,6 +70,8 @@ class StructuredCV(BaseModel):
     mother_tongues: list[str] = Field(default_factory=list)
     foreign_languages: list[LanguageSkill] = Field(default_factory=list)
     digital_skills: list[str] = Field(default_factory=list)
+    # ESCO skill URIs (Europass2 competencies coded with ESCO); the match score's skills.
+    esco_skills: list[str] = Field(default_factory=list)
     driving_licences: list[str] = Field(default_factory=list)
 
 

@@ -16,7 +16,9 @@ from candidates.cv.document import (
     StructuredCV,
     WorkExperience,
 )
-from candidates.cv.safexml import (
+from employers.validators import ESCO_SKILL
+from fairplatform.errors import DomainError
+from fairplatform.safexml import (
     all_text,
     child,
     children,
@@ -26,7 +28,6 @@ from candidates.cv.safexml import (
     parse_xml,
     text_at,
 )
-from fairplatform.errors import DomainError
 
 EUROPASS_NS = "http://www.europass.eu/1.0"
 SKILLS_PASSPORT_NS = "http://europass.cedefop.europa.eu/Europass"
@@ -48,6 +49,25 @@ SKILLS_PASSPORT_DIMENSIONS = {
 }
 
 
+def unsafe_xml() -> DomainError:
+    return DomainError(
+        "cv.unsafe_xml",
+        _(
+            "This XML file contains constructs we do not accept for safety (entities, a DTD or "
+            "extreme nesting). Export the CV again from the Europass website."
+        ),
+    )
+
+
+def corrupt_xml() -> DomainError:
+    return DomainError(
+        "cv.corrupt",
+        _(
+            "This XML file is damaged and cannot be read. Export the CV again and upload the new file."
+        ),
+    )
+
+
 def flavour_of(root: ET.Element) -> Flavour | None:
     qname = (namespace(root), local_name(root))
     if qname == (EUROPASS_NS, "Candidate"):
@@ -59,7 +79,7 @@ def flavour_of(root: ET.Element) -> Flavour | None:
 
 def parse_europass(data: bytes) -> tuple[StructuredCV, str]:
     """The structured CV and its plain text, or a DomainError saying why not."""
-    root = parse_xml(data)
+    root = parse_xml(data, refuse_unsafe=unsafe_xml, refuse_corrupt=corrupt_xml)
     flavour = flavour_of(root)
     if flavour is Flavour.EUROPASS_CANDIDATE:
         return _candidate(root), all_text(root)
@@ -147,7 +167,18 @@ def _candidate(root: ET.Element) -> StructuredCV:
                 period=_candidate_period(child(attendance, "AttendancePeriod"), "Ongoing"),
             )
         )
-    for competency in descendants(child(profile, "PersonQualifications"), "PersonCompetency"):
+    _read_competencies(child(profile, "PersonQualifications"), cv)
+    cv.driving_licences = [
+        t for e in descendants(child(profile, "Licenses"), "LicenseTypeCode") if (t := _text(e))
+    ]
+    preferences = child(profile, "CandidatePositionPreferences")
+    cv.desired_occupation = text_at(preferences, "PositionTitle")
+    return cv
+
+
+def _read_competencies(qualifications: ET.Element | None, cv: StructuredCV) -> None:
+    """Languages with their CEFR levels, ESCO skills (by URI) and other competencies."""
+    for competency in descendants(qualifications, "PersonCompetency"):
         code = text_at(competency, "CompetencyID")
         if text_at(competency, "TaxonomyID").lower() == "language":
             skill = LanguageSkill(code=code)
@@ -156,14 +187,10 @@ def _candidate(root: ET.Element) -> StructuredCV:
                 if field:
                     setattr(skill, field, text_at(dimension, "Score", "ScoreText"))
             cv.foreign_languages.append(skill)
+        elif code.startswith(ESCO_SKILL):
+            cv.esco_skills.append(code)
         elif code:
             cv.digital_skills.append(code)
-    cv.driving_licences = [
-        t for e in descendants(child(profile, "Licenses"), "LicenseTypeCode") if (t := _text(e))
-    ]
-    preferences = child(profile, "CandidatePositionPreferences")
-    cv.desired_occupation = text_at(preferences, "PositionTitle")
-    return cv
 
 
 def _text(element: ET.Element) -> str:

@@ -14,8 +14,8 @@ from pypdf import PdfReader
 from accounts.phones import DEFAULT_REGION
 from candidates.cv.document import Flavour, ParsedCV, StructuredCV
 from candidates.cv.europass import parse_europass
-from candidates.cv.safexml import local_name, parse_xml
 from fairplatform.errors import DomainError
+from fairplatform.safexml import local_name, parse_xml
 
 MAX_TEXT_CHARS = 200_000
 MAX_DOCX_ENTRIES = 2_000
@@ -163,6 +163,13 @@ def _pdf_text(reader: PdfReader) -> str:
     return "\n".join(parts).replace("\x00", "")[:MAX_TEXT_CHARS]
 
 
+def unsafe_word() -> DomainError:
+    return DomainError(
+        "cv.unsafe_archive",
+        _("This Word file is built in a way we do not accept for safety. Save it as PDF."),
+    )
+
+
 def _read_docx(data: bytes) -> ParsedCV:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -183,16 +190,18 @@ def _read_docx(data: bytes) -> ParsedCV:
         or total > MAX_DOCX_UNCOMPRESSED
         or any(e.file_size > MAX_DOCX_RATIO * max(e.compress_size, 1) for e in entries)
     ):
-        raise DomainError(
-            "cv.unsafe_archive",
-            _("This Word file is built in a way we do not accept for safety. Save it as PDF."),
-        )
+        raise unsafe_word()
     try:
         with archive.open("word/document.xml") as member:
             body = member.read(MAX_DOCX_UNCOMPRESSED + 1)
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError) as exc:
         raise corrupt("Word") from exc
-    root = parse_xml(body, max_depth=DOCX_MAX_DEPTH)
+    root = parse_xml(
+        body,
+        refuse_unsafe=unsafe_word,
+        refuse_corrupt=lambda: corrupt("Word"),
+        max_depth=DOCX_MAX_DEPTH,
+    )
     paragraphs = []
     for paragraph in root.iter(f"{{{WORD_NS}}}p"):
         words = "".join(t.text or "" for t in paragraph.iter() if local_name(t) == "t")

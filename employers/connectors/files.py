@@ -11,13 +11,15 @@ from typing import Any
 from xml.etree.ElementTree import Element, tostring
 from zoneinfo import ZoneInfo
 
-from defusedxml.ElementTree import fromstring
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from employers.connectors.base import Batch, Item, Position
 from employers.models import Vacancy
 from employers.vacancy_records import RawVacancy, Rejection, SectorIndex, normalise
+from employers.validators import ESCO_SKILL
 from fairplatform.errors import DomainError
+from fairplatform.safexml import parse_xml
 
 CLIC = "{http://servizi.lavoro.gov.it/vacancy}"
 HR = "{http://www.hr-xml.org/3}"
@@ -46,10 +48,38 @@ CEF_SKILLS = ("read", "write", "speak")
 
 
 FILE_SOURCES = [Vacancy.Source.CLICLAVORO, Vacancy.Source.EURES]
+# A ClicLavoro vacancy has about 40 elements, an HR-Open position about 60: room for more than
+# a file of VACANCY_FILE_MAX_BYTES holds, while bounding the memory a hostile file can take.
+MAX_FILE_ELEMENTS = 1_000_000
 
 
 class FileNotSupported(DomainError):
     pass
+
+
+def file_too_large() -> DomainError:
+    return DomainError(
+        "vacancies.file_too_large",
+        _("The file is larger than %(mb)d MB: split it into smaller files.")
+        % {"mb": settings.VACANCY_FILE_MAX_BYTES // (1024 * 1024)},
+    )
+
+
+def unsafe_file() -> DomainError:
+    return DomainError(
+        "vacancies.unsafe_xml",
+        _(
+            "This file contains XML we do not accept for safety (a DTD, entities, or more nesting "
+            "or elements than a vacancy file needs). Ask its sender for a plain export."
+        ),
+    )
+
+
+def corrupt_file() -> DomainError:
+    return DomainError(
+        "vacancies.corrupt",
+        _("This file is not well-formed XML and cannot be read. Export it again and import it."),
+    )
 
 
 class XmlFileConnector:
@@ -67,10 +97,22 @@ class XmlFileConnector:
         self._chain_roots: dict[str, str] = {}  # codiceofferta → source_ref, within this file
 
     def changes(self, start: Position | None) -> Iterator[Batch]:
-        root = fromstring(self.content)  # a malformed file fails the run here
+        """A file that is too large, not XML or unsafe fails the run here, before any write."""
+        if len(self.content) > settings.VACANCY_FILE_MAX_BYTES:
+            raise file_too_large()
+        root = parse_xml(
+            self.content,
+            refuse_unsafe=unsafe_file,
+            refuse_corrupt=corrupt_file,
+            max_elements=MAX_FILE_ELEMENTS,
+        )
         documents = [root] if root.tag == self.tag else list(root.iter(self.tag))
         if not documents:
-            raise ValueError(f"No {self.tag} element in the file.")
+            raise DomainError(
+                "vacancies.no_documents",
+                _("This file has no %(element)s element: check the format chosen for it.")
+                % {"element": self.tag.rsplit("}", 1)[-1]},
+            )
         sectors = SectorIndex()
         yield Batch([self._item(document, sectors) for document in documents], None)
 
@@ -198,6 +240,7 @@ def hr_open_position(position: Element) -> RawVacancy:
         expires_on=_date(text("ApplicationCloseDate")),
         licences=[(code.text or "").strip() for code in profile.iter(f"{HR}LicenseTypeCode")],
         languages=_hr_languages(profile),
+        skills=_hr_skills(profile),
     )
     offering = text("PositionOfferingTypeCode")
     if offering:
@@ -232,6 +275,18 @@ def _hr_languages(profile: Element) -> list[dict[str, Any]]:
         levels = {skill: max(scores.get(skill, []), default=overall) for skill in CEF_SKILLS}
         languages.append({"iso639_1": _text(competency, "CompetencyID", HR).lower(), **levels})
     return languages
+
+
+def _hr_skills(profile: Element) -> list[dict[str, str]]:
+    """ESCO skills: a competency whose taxonomy names ESCO, or whose id is an ESCO skill URI
+    whatever its taxonomy says; `CompetencyName` is the label when the file gives one."""
+    skills = []
+    for competency in profile.iter(f"{HR}PositionCompetency"):
+        uri = _text(competency, "CompetencyID", HR)
+        taxonomy = _text(competency, "TaxonomyID", HR)
+        if "esco" in taxonomy.lower() or uri.startswith(ESCO_SKILL):
+            skills.append({"uri": uri, "label": _text(competency, "CompetencyName", HR)})
+    return skills
 
 
 def _text(element: Element, path: str, namespace: str) -> str:

@@ -208,6 +208,8 @@ VACANCY_RECONCILE_HOUR = env_int("VACANCY_RECONCILE_HOUR", 2)
 # A folder watched for vacancy files: <dir>/cliclavoro/*.xml and <dir>/eures/*.xml are imported
 # and moved to <dir>/done/ or <dir>/failed/. Empty: no folder is watched.
 VACANCY_DROP_DIR = env_str("VACANCY_DROP_DIR", "")
+# The largest vacancy file (uploaded or dropped) read: about 10,000 ClicLavoro vacancies.
+VACANCY_FILE_MAX_BYTES = env_int("VACANCY_FILE_MAX_BYTES", 20 * 1024 * 1024)
 CELERY_BEAT_SCHEDULE = {
     "fairs-advance-status": {
         "task": "rooms.tasks.fairs_advance_status",

@@ -37,6 +37,7 @@ def test_europass_candidate_xml_is_read_into_structure():
     english = cv.foreign_languages[0]
     assert (english.code, english.listening, english.spoken_interaction) == ("en", "B2", "B1")
     assert cv.digital_skills == ["Python"]
+    assert cv.esco_skills == [cv_samples.ESCO_PYTHON]
     assert cv.driving_licences == ["B"]
     assert cv.desired_occupation == "Sviluppatore software"
     assert "Acme Software" in parsed.text

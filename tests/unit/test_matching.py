@@ -184,3 +184,39 @@ def test_more_of_what_is_asked_never_lowers_the_score(person, extra_level):
     )
     assert score(WANTED, better) >= score(WANTED, person)
     assert 0 <= score(WANTED, person) <= 100
+
+
+PYTHON = "http://data.europa.eu/esco/skill/example-python"
+SQL = "http://data.europa.eu/esco/skill/example-sql"
+GIT = "http://data.europa.eu/esco/skill/example-git"
+
+
+def test_skills_count_by_esco_uri_and_the_missing_ones_are_named():
+    wanted = needs(
+        skills=[
+            {"uri": PYTHON, "label": "use Python"},
+            {"uri": SQL, "label": "SQL"},
+            {"uri": GIT, "label": ""},
+            {"uri": "", "label": "Lavoro in team"},  # no URI: shown, never compared
+        ]
+    )
+    assert wanted.skills == frozenset({PYTHON, SQL, GIT})
+
+    result = explain(wanted, Features(skills=frozenset({PYTHON})))
+
+    assert result.score == 33
+    assert [(p.criterion, p.percent) for p in result.parts] == [("skills", 33)]
+    assert result.missing == [
+        "Skills not on your CV: SQL.",
+        "1 other skill asked is not on your CV.",
+    ]
+    assert explain(wanted, Features(skills=frozenset({PYTHON, SQL, GIT}))).missing == []
+
+
+def test_missing_skills_without_names_are_counted():
+    wanted = needs(skills=[{"uri": GIT, "label": ""}, {"uri": SQL, "label": ""}])
+    assert explain(wanted, Features()).missing == ["2 of the skills asked are not on your CV."]
+
+
+def test_skills_without_esco_uris_leave_the_criterion_out():
+    assert explain(needs(skills=[{"uri": "", "label": "Lavoro in team"}]), Features()).parts == []

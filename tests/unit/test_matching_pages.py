@@ -14,11 +14,13 @@ from candidates.match_features import match_features_refresh
 from candidates.models import CandidateProfile, ConsentRecord
 from employers.models import Vacancy
 from fairplatform.celery import app
-from rooms.models import Fair, FairSeries, Invitation
-from rooms.proposals import fair_proposals, proposals_approve
+from fairplatform.errors import Forbidden
+from rooms.models import DismissedProposal, Fair, FairSeries, Invitation
+from rooms.proposals import fair_proposals, proposals_approve, proposals_dismiss
 from rooms.series import nth_weekday, series_dates, series_extend
 from tests import factories
 from tests.conftest import client_for
+from tests.unit.test_staff_area import fair_form
 
 pytestmark = pytest.mark.django_db
 ROME = ZoneInfo("Europe/Rome")
@@ -198,6 +200,108 @@ def test_a_fair_proposes_vacancies_of_its_sector_region_and_occupations(cpi, org
     page = client_for(organiser).get(f"/staff/fairs/{fair.pk}/proposals/").content.decode()
     assert "add the employer first" in page
     assert fair.booths.count() == 1
+
+
+def test_organisers_set_a_single_fairs_regions_and_occupations_and_the_proposals_follow(
+    cpi, organiser
+):
+    fair = factories.fair(organiser=cpi, status=Fair.Status.DRAFT)
+    acme = factories.employer("Acme")
+    napoli = open_vacancy(acme, title="Sviluppatore Napoli", nuts3="ITF33")
+    open_vacancy(acme, title="Sviluppatore Salerno", nuts3="ITF35")
+    open_vacancy(acme, title="Saldatore Napoli", nuts3="ITF33", occupation_isco="7212")
+    client = client_for(organiser)
+    edit = f"/staff/fairs/{fair.pk}/edit/"
+    assert 'value="ITF33"' not in client.get(edit).content.decode()
+
+    form = fair_form(cpi, nuts_text="itf33", occupations_text="25; 2512")
+    assert client.post(edit, form).status_code == 302
+
+    fair.refresh_from_db()
+    assert (fair.nuts_codes, fair.occupation_filter) == (["ITF33"], ["25", "2512"])
+    assert 'value="ITF33"' in client.get(edit).content.decode()
+    proposals = fair_proposals(actor=organiser, fair=fair)
+    assert [[v.pk for v in p.vacancies] for p in proposals] == [[napoli.pk]]
+    page = client.get(f"/staff/fairs/{fair.pk}/proposals/").content.decode()
+    assert "in ITF33" in page and "for occupations 25, 2512 (ISCO-08)" in page
+
+    bad = client.post(edit, fair_form(cpi, nuts_text="ITF3 3, ITF-1"))
+    assert bad.status_code == 400
+    assert "Give codes separated by commas" in bad.content.decode()
+    fair.refresh_from_db()
+    assert fair.nuts_codes == ["ITF33"]
+
+
+def test_only_the_fairs_organisers_change_its_filters(cpi):
+    fair = factories.fair(organiser=cpi)
+    other_organiser = factories.member(factories.organisation(), Membership.Role.ORGANISER)
+    recruiter = factories.member(factories.employer().organisation, Membership.Role.RECRUITER)
+    form = fair_form(cpi, nuts_text="ITC4")
+
+    assert (
+        client_for(other_organiser).post(f"/staff/fairs/{fair.pk}/edit/", form).status_code == 404
+    )
+    assert client_for(recruiter).post(f"/staff/fairs/{fair.pk}/edit/", form).status_code == 404
+    fair.refresh_from_db()
+    assert fair.nuts_codes == []
+
+
+def test_organisers_dismiss_proposals_after_confirming_and_they_are_not_proposed_again(
+    cpi, organiser
+):
+    fair = factories.fair(organiser=cpi, status=Fair.Status.DRAFT)
+    acme = factories.employer("Acme")
+    kept = open_vacancy(acme, title="Sviluppatore", nuts3="ITF33")
+    dropped = open_vacancy(acme, title="Sistemista", nuts3="ITF33")
+    client = client_for(organiser)
+    dismiss = f"/staff/fairs/{fair.pk}/proposals/dismiss/"
+    assert (
+        f'formaction="{dismiss}"'
+        in client.get(f"/staff/fairs/{fair.pk}/proposals/").content.decode()
+    )
+
+    asked = client.post(dismiss, {"vacancy": [dropped.pk]})
+
+    assert asked.status_code == 200
+    assert "Dismiss these proposals?" in asked.content.decode()
+    assert not DismissedProposal.objects.exists()  # only asked
+
+    done = client.post(dismiss, {"vacancy": [dropped.pk], "confirm": "yes"}, follow=True)
+
+    assert "1 vacancy dismissed" in done.content.decode()
+    assert DismissedProposal.objects.get().dismissed_by == organiser
+    assert [[v.pk for v in p.vacancies] for p in fair_proposals(actor=organiser, fair=fair)] == [
+        [kept.pk]
+    ]
+    refused = client.post(
+        f"/staff/fairs/{fair.pk}/proposals/approve/", {"vacancy": [dropped.pk]}, follow=True
+    )
+    assert "not (or no longer) proposed" in refused.content.decode()
+    again = client.post(dismiss, {"vacancy": [dropped.pk], "confirm": "yes"}, follow=True)
+    assert "not (or no longer) proposed" in again.content.decode()
+    assert DismissedProposal.objects.count() == 1
+    # Another fair still proposes it.
+    other = factories.fair(organiser=cpi, status=Fair.Status.DRAFT)
+    assert dropped.pk in [
+        v.pk for p in fair_proposals(actor=organiser, fair=other) for v in p.vacancies
+    ]
+
+
+def test_only_the_fairs_organisers_dismiss_its_proposals(cpi):
+    fair = factories.fair(organiser=cpi)
+    acme = factories.employer("Acme")
+    vacancy = open_vacancy(acme, nuts3="ITF33")
+    stranger = factories.member(factories.organisation(), Membership.Role.ORGANISER)
+    recruiter = factories.member(acme.organisation, Membership.Role.RECRUITER)
+    for person in (stranger, recruiter):
+        response = client_for(person).post(
+            f"/staff/fairs/{fair.pk}/proposals/dismiss/",
+            {"vacancy": [vacancy.pk], "confirm": "yes"},
+        )
+        assert response.status_code == 404
+    assert not DismissedProposal.objects.exists()
+    with pytest.raises(Forbidden):
+        proposals_dismiss(actor=stranger, fair=fair, vacancy_ids=[vacancy.pk])
 
 
 def test_proposals_are_for_the_fairs_organisers_only(cpi):

@@ -27,6 +27,10 @@ def test_an_open_vacancy_page_carries_its_job_posting():
         contract_type=Vacancy.ContractType.FIXED_TERM,
         education_eqf=6,
         languages=[{"iso639_1": "en", "read": "B2", "write": "B1", "speak": "B1"}],
+        skills=[
+            {"uri": "http://data.europa.eu/esco/skill/example-python", "label": "use Python"},
+            {"uri": "", "label": "Lavoro in team"},
+        ],
     )
 
     response = Client().get(f"/vacancies/{vacancy.pk}/")
@@ -45,7 +49,18 @@ def test_an_open_vacancy_page_carries_its_job_posting():
     assert posting["educationRequirements"]["credentialCategory"] == "EQF level 6"
     assert posting["validThrough"].startswith(str(vacancy.expires_on) + "T23:59:59")
     assert posting["datePosted"] == timezone.localdate().isoformat()
-    assert posting["skills"] == "en B2"
+    assert posting["skills"] == [
+        {
+            "@type": "DefinedTerm",
+            "url": "http://data.europa.eu/esco/skill/example-python",
+            "inDefinedTermSet": "http://data.europa.eu/esco/concept-scheme/skills",
+            "name": "use Python",
+        },
+        "Lavoro in team",
+        "en B2",
+    ]
+    assert '<li class="text-break">use Python</li>' in html
+    assert '<li class="text-break">Lavoro in team</li>' in html
 
 
 def test_an_anonymous_vacancy_names_the_cpi_not_the_employer():

@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from defusedxml.ElementTree import fromstring
 from django.core.management import CommandError, call_command
 
-from employers.connectors.files import XmlFileConnector
-from employers.models import SyncRun, Vacancy
+from employers.connectors.files import XmlFileConnector, cliclavoro_vacancy
+from employers.models import SyncRejection, SyncRun, Vacancy
 from employers.tasks import vacancies_import_dropped
+from employers.vacancy_records import SectorIndex, VacancyRecord, normalise
 from employers.vacancy_sync import vacancies_sync
 from tests import factories
 from tests.vacancies.xml_samples import cliclavoro, hr_open
@@ -25,7 +27,7 @@ FIELDS = [
     "employer_name", "employer_tax_code", "employer_visible", "place", "comune_belfiore",
     "nuts3", "sector_ateco", "sector_nace", "occupation_cp2011", "occupation_isco",
     "occupation_esco_uri", "contract_type", "working_time", "education_eqf", "languages",
-    "licences", "published_at", "expires_on", "cpi_code", "external_ids", "code_versions",
+    "licences", "skills", "published_at", "expires_on", "cpi_code", "external_ids", "code_versions",
 ]  # fmt: skip
 
 
@@ -117,21 +119,57 @@ def test_rectifications_without_the_intermediary_key_update_the_first_of_their_c
     assert run.rejections.get().reason == "duplicate_ref"  # the older of two in one file
 
 
-def test_a_malformed_file_fails_the_run_and_writes_nothing():
-    run = imported(Vacancy.Source.CLICLAVORO, cliclavoro(number=1)[:-40])
+def billion_laughs() -> str:
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10)
+    )
+    return f'<?xml version="1.0"?><!DOCTYPE Vacancy [{entities}]><Vacancy>&lol9;</Vacancy>'
+
+
+UNSAFE = "This file contains XML we do not accept for safety"
+NOT_XML = "This file is not well-formed XML and cannot be read."
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (billion_laughs(), UNSAFE),
+        ('<!DOCTYPE v [<!ENTITY x SYSTEM "file:///etc/passwd">]><Vacancy>&x;</Vacancy>', UNSAFE),
+        ("<Vacancies>" + "<a>" * 100 + "</a>" * 100 + "</Vacancies>", UNSAFE),
+        ("<Vacancies>" + "<a/>" * 1_000_001 + "</Vacancies>", UNSAFE),
+        ("%PDF-1.7 not a vacancy file", NOT_XML),
+        (cliclavoro(number=1)[:-40], NOT_XML),
+        ("", NOT_XML),
+        (hr_open(ref="f3b1c2d4-0001"), "This file has no Vacancy element"),
+    ],
+    ids=[
+        "billion-laughs", "external-entity", "deep-nesting", "too-many-elements", "not-xml",
+        "truncated", "empty", "wrong-format",
+    ],
+)  # fmt: skip
+def test_a_hostile_or_broken_file_fails_its_run_with_a_clear_reason_and_writes_nothing(
+    content, message
+):
+    good = cliclavoro(number=2)
+    run = imported(
+        Vacancy.Source.CLICLAVORO, content.replace("</Vacancies>", good + "</Vacancies>")
+    )
 
     assert run.status == SyncRun.Status.FAILED
-    assert run.error.startswith("ParseError")
+    assert run.error.startswith(message), run.error
+    assert (run.read, run.created) == (0, 0)
     assert not Vacancy.objects.exists()
+    assert not SyncRejection.objects.exists()
 
 
-def test_an_entity_bomb_is_refused():
-    bomb = '<?xml version="1.0"?><!DOCTYPE v [<!ENTITY a "aaaa">]><Vacancy>&a;</Vacancy>'
-
-    run = imported(Vacancy.Source.CLICLAVORO, bomb)
+def test_a_file_over_the_size_limit_is_not_parsed(settings):
+    settings.VACANCY_FILE_MAX_BYTES = 1024 * 1024
+    run = imported(Vacancy.Source.CLICLAVORO, cliclavoro(number=1) + " " * 1024 * 1024)
 
     assert run.status == SyncRun.Status.FAILED
-    assert "EntitiesForbidden" in run.error
+    assert run.error == "The file is larger than 1 MB: split it into smaller files."
+    assert not Vacancy.objects.exists()
 
 
 def test_the_command_imports_a_file(tmp_path, capsys):
@@ -158,4 +196,52 @@ def test_files_dropped_in_the_watched_folder_are_imported_once(tmp_path, setting
     assert not list((tmp_path / "eures").iterdir())
     assert [p.name.endswith("-nav.xml") for p in (tmp_path / "done").iterdir()] == [True]
     assert [p.name.endswith("-broken.xml") for p in (tmp_path / "failed").iterdir()] == [True]
+    failed = SyncRun.objects.get(status=SyncRun.Status.FAILED)
+    assert failed.error.startswith("This file is not well-formed XML")
     assert vacancies_import_dropped() == []
+
+
+def test_skills_entered_on_the_platform_stay_until_the_source_lists_its_own():
+    imported(Vacancy.Source.CLICLAVORO, cliclavoro(number=5))
+    vacancy = Vacancy.objects.get()
+    hand_made = [{"uri": "http://data.europa.eu/esco/skill/example-python", "label": "Python"}]
+    Vacancy.objects.filter(pk=vacancy.pk).update(skills=hand_made)
+
+    newer = cliclavoro(
+        number=5, title="Sviluppatrice Python", published="2026-03-09T09:30:00+01:00"
+    )
+    assert imported(Vacancy.Source.CLICLAVORO, newer).updated == 1
+    vacancy.refresh_from_db()
+    assert (vacancy.title, vacancy.skills) == ("Sviluppatrice Python", hand_made)
+
+    imported(Vacancy.Source.EURES, hr_open(ref="f3b1c2d4-0009"))
+    position = Vacancy.objects.get(source=Vacancy.Source.EURES)
+    Vacancy.objects.filter(pk=position.pk).update(skills=hand_made)
+    newer_position = hr_open(ref="f3b1c2d4-0009").replace(
+        'validFrom="2026-03-02"', 'validFrom="2026-03-09"'
+    )
+    assert imported(Vacancy.Source.EURES, newer_position).updated == 1
+    position.refresh_from_db()
+    assert [skill["label"] for skill in position.skills] == ["drive a bus in city traffic", ""]
+
+
+def test_a_record_without_skills_hashes_as_before_vacancies_had_skills():
+    """The hash covers the record's fields: without a "skills" key there, vacancies stored
+    before skills existed still match their replays (same version, same hash: unchanged)."""
+    raw = cliclavoro_vacancy(fromstring(cliclavoro(number=6)))
+
+    record = normalise(raw, SectorIndex())
+
+    assert isinstance(record, VacancyRecord)
+    assert "skills" not in record.fields
+
+
+def test_a_skill_that_is_not_an_esco_uri_rejects_its_record():
+    position = hr_open(ref="f3b1c2d4-0010").replace(
+        "http://data.europa.eu/esco/skill/example-drive-a-bus", "Guida autobus"
+    )
+
+    run = imported(Vacancy.Source.EURES, position)
+
+    assert (run.created, run.rejected) == (0, 1)
+    assert run.rejections.get().reason == "bad_skill"

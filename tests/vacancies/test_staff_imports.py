@@ -41,12 +41,23 @@ def test_an_organiser_imports_a_file_and_reads_its_rejections(organiser):
     assert AuditEntry.objects.get(action="employers.vacancy_sync.succeeded").actor == organiser
 
 
-def test_a_malformed_upload_shows_a_failed_run(organiser):
+def test_a_malformed_upload_shows_a_failed_run_with_the_reason(organiser):
     response = upload(client_for(organiser), "<Vacancy>")
 
     run = SyncRun.objects.get()
     assert run.status == SyncRun.Status.FAILED
-    assert "ParseError" in client_for(organiser).get(response["Location"]).content.decode()
+    page = client_for(organiser).get(response["Location"]).content.decode()
+    assert "This file is not well-formed XML and cannot be read." in page
+
+
+def test_an_upload_over_the_size_limit_is_refused_on_the_form(organiser, settings):
+    settings.VACANCY_FILE_MAX_BYTES = 1024 * 1024
+
+    response = upload(client_for(organiser), cliclavoro(number=1) + " " * 1024 * 1024)
+
+    assert response.status_code == 400
+    assert "The file is larger than 1 MB: split it into smaller files." in response.content.decode()
+    assert not SyncRun.objects.exists()
 
 
 def test_people_who_do_not_organise_cannot_see_or_import(cpi):

@@ -96,6 +96,15 @@ HR_OPEN_POSITION = """
           <Score><ScoreText>B1</ScoreText></Score>
         </CompetencyDimension>
       </PositionCompetency>
+      <PositionCompetency>
+        <CompetencyID>http://data.europa.eu/esco/skill/example-drive-a-bus</CompetencyID>
+        <TaxonomyID>ESCO_Skills</TaxonomyID>
+        <CompetencyName>drive a bus in city traffic</CompetencyName>
+      </PositionCompetency>
+      <PositionCompetency>
+        <CompetencyID>http://data.europa.eu/esco/skill/example-first-aid</CompetencyID>
+        <TaxonomyID>other</TaxonomyID>
+      </PositionCompetency>
       <EducationRequirement>
         <EducationLevelCode listName="EQF">3</EducationLevelCode>
       </EducationRequirement>

@@ -2,10 +2,10 @@
 
 import io
 import xml.etree.ElementTree as ET  # types and ParseError; parsing goes through defusedxml
+from collections.abc import Callable
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
-from django.utils.translation import gettext_lazy as _
 
 from fairplatform.errors import DomainError
 
@@ -13,27 +13,18 @@ MAX_DEPTH = 64
 MAX_ELEMENTS = 100_000
 
 
-def unsafe_xml() -> DomainError:
-    return DomainError(
-        "cv.unsafe_xml",
-        _(
-            "This XML file contains constructs we do not accept for safety (entities, a DTD or "
-            "extreme nesting). Export the CV again from the Europass website."
-        ),
-    )
+def parse_xml(
+    data: bytes,
+    *,
+    refuse_unsafe: Callable[[], DomainError],
+    refuse_corrupt: Callable[[], DomainError],
+    max_depth: int = MAX_DEPTH,
+    max_elements: int = MAX_ELEMENTS,
+) -> ET.Element:
+    """Parse untrusted XML, refusing anything a billion-laughs or XXE attack needs.
 
-
-def corrupt_xml() -> DomainError:
-    return DomainError(
-        "cv.corrupt",
-        _(
-            "This XML file is damaged and cannot be read. Export the CV again and upload the new file."
-        ),
-    )
-
-
-def parse_xml(data: bytes, *, max_depth: int = MAX_DEPTH) -> ET.Element:
-    """Parse untrusted XML, refusing anything a billion-laughs or XXE attack needs."""
+    Each use says what to tell the person whose file is refused: `refuse_unsafe` for a DTD,
+    entities or more depth or elements than allowed, `refuse_corrupt` for what is not XML."""
     depth = elements = 0
     root: ET.Element | None = None
     try:
@@ -44,14 +35,14 @@ def parse_xml(data: bytes, *, max_depth: int = MAX_DEPTH) -> ET.Element:
             root = element if root is None else root
             depth += 1
             elements += 1
-            if depth > max_depth or elements > MAX_ELEMENTS:
-                raise unsafe_xml()
+            if depth > max_depth or elements > max_elements:
+                raise refuse_unsafe()
     except DefusedXmlException as exc:
-        raise unsafe_xml() from exc
+        raise refuse_unsafe() from exc
     except ET.ParseError as exc:
-        raise corrupt_xml() from exc
+        raise refuse_corrupt() from exc
     if root is None:
-        raise corrupt_xml()
+        raise refuse_corrupt()
     return root
 
 
