@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rooms", "0007_fair_series"),
+        ("rooms", "0009_dismissed_proposal"),
     ]
 
     operations = [
