@@ -193,10 +193,14 @@ def normalise(raw: RawVacancy, sectors: SectorIndex) -> VacancyRecord | Rejectio
 
 # What json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False) builds on each call.
 _HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
+# The only fields `default=str` would turn into text: done beforehand, the same JSON comes out
+# without a call back into Python per value (the hash was a fifth of an import's time).
+_DATED_FIELDS = ("published_at", "expires_on")
 
 
 def content_hash(fields: dict[str, Any]) -> str:
-    return hashlib.sha256(_HASH_ENCODER.encode(fields).encode()).hexdigest()
+    dated = {name: str(fields[name]) for name in _DATED_FIELDS if fields[name] is not None}
+    return hashlib.sha256(_HASH_ENCODER.encode({**fields, **dated}).encode()).hexdigest()
 
 
 def _text(html: str) -> str:

@@ -9,7 +9,7 @@ changes nothing).
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -182,6 +182,7 @@ def _apply_batch(run: SyncRun, source: str, batch: Batch) -> None:
         {record.fields["employer_tax_code"] for record in records.values()}
     )
     now = timezone.now()
+    today = timezone.localdate(now)
     for record in records.values():
         _upsert(
             outcome=outcome,
@@ -190,6 +191,7 @@ def _apply_batch(run: SyncRun, source: str, batch: Batch) -> None:
             current=existing.get(record.source_ref),
             employers=employers,
             now=now,
+            today=today,
         )
     for tombstone in tombstones:
         _withdraw(outcome, tombstone, existing.get(tombstone.source_ref), now)
@@ -285,6 +287,7 @@ def _upsert(
     current: Vacancy | None,
     employers: dict[str, int],
     now: datetime,
+    today: date,
 ) -> None:
     if current is not None:
         version = current.source_version or 0
@@ -307,7 +310,7 @@ def _upsert(
     expires_on = record.fields["expires_on"]
     if values["status"] == Vacancy.Status.PUBLISHED:
         values["closed_at"] = None
-        if expires_on is not None and expires_on < timezone.localdate(now):
+        if expires_on is not None and expires_on < today:
             values.update(status=Vacancy.Status.EXPIRED, closed_at=now)
     else:
         kept = None if current is None or was_open else current.closed_at

@@ -1,5 +1,7 @@
 """The CPI connector against a real PostgreSQL stand-in with the §1.8 view contract."""
 
+import hashlib
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -91,6 +93,28 @@ def test_first_sync_imports_good_rows_and_rejects_bad_ones_with_their_reason(cpi
         latest = source.fetchone()
     assert latest is not None
     assert run.watermark_to == latest[0]
+
+
+# What the content hash covers, as stored: changing the hash (a field more or less, another
+# encoding) needs a migration that rehashes stored vacancies, or every replayed row rewrites.
+HASHED_FIELDS = [
+    "status", "title", "description", "positions", "employer_name", "employer_tax_code",
+    "employer_visible", "place", "comune_istat", "comune_belfiore", "nuts3", "sector_id",
+    "sector_ateco", "sector_nace", "occupation_cp2011", "occupation_isco", "occupation_esco_uri",
+    "contract_type", "working_time", "education_eqf", "languages", "licences", "published_at",
+    "expires_on", "cpi_code", "external_ids", "code_versions",
+]  # fmt: skip
+
+
+def test_the_content_hash_is_the_one_stored_vacancies_carry(cpi_standin):
+    cpi_standin.insert(row("SIL:2026/000001", at(5), title="Sviluppatrice È Python"))
+
+    sync()
+
+    vacancy = Vacancy.objects.get()
+    fields = {name: getattr(vacancy, name) for name in HASHED_FIELDS}
+    encoded = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
+    assert vacancy.content_hash == hashlib.sha256(encoded.encode()).hexdigest()
 
 
 def test_a_rerun_imports_nothing_twice(cpi_standin):
