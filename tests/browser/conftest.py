@@ -8,12 +8,15 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts.models import User
 from tests.chromium import CHROMIUM, PAGE_ARGS
 from tests.webrtc import harness
 from tests.webrtc.harness import Daphne, DaphnePool
+
+# As long as page actions may take: a loaded CI machine answers a live push in seconds, not ms.
+expect.set_options(timeout=10_000)
 
 # Playwright's sync API runs its own event loop; Django must allow ORM calls beside it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
