@@ -62,6 +62,27 @@ def codes_from_text(text: str) -> list[str]:
     return [code.strip().upper() for code in text.replace(";", ",").split(",") if code.strip()]
 
 
+def nuts_codes_field() -> forms.CharField:
+    """A fair's or a series' regions, as the organiser types them (codes_from_text)."""
+    return forms.CharField(
+        label=_("Regions (NUTS codes)"),
+        required=False,
+        help_text=_(
+            "Separated by commas, e.g. ITF3 (Campania) or ITF33 (Napoli). Empty: the region above."
+        ),
+    )
+
+
+def occupation_codes_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Occupations (ISCO-08 codes)"),
+        required=False,
+        help_text=_(
+            "Optional, separated by commas: 25 (ICT professionals), 2512 (software developers)."
+        ),
+    )
+
+
 class FairForm(StyledForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
@@ -85,20 +106,8 @@ class FairForm(StyledForm):
     languages = forms.MultipleChoiceField(
         label=_("Languages"), choices=FAIR_LANGUAGES, widget=forms.CheckboxSelectMultiple
     )
-    nuts_text = forms.CharField(
-        label=_("Regions (NUTS codes)"),
-        required=False,
-        help_text=_(
-            "Separated by commas, e.g. ITF3 (Campania) or ITF33 (Napoli). Empty: the region above."
-        ),
-    )
-    occupations_text = forms.CharField(
-        label=_("Occupations (ISCO-08 codes)"),
-        required=False,
-        help_text=_(
-            "Optional, separated by commas: 25 (ICT professionals), 2512 (software developers)."
-        ),
-    )
+    nuts_text = nuts_codes_field()
+    occupations_text = occupation_codes_field()
     queue_positions_visible = forms.BooleanField(
         label=_("Show candidates their place in line"),
         required=False,

@@ -8,25 +8,19 @@ from django.utils.translation import gettext_lazy as _
 
 from employers.models import SectorSection
 from employers.nuts import REGIONS
-from frontend.forms import COMMON_ZONES, StyledForm, codes_from_text
+from frontend.forms import (
+    COMMON_ZONES,
+    StyledForm,
+    codes_from_text,
+    nuts_codes_field,
+    occupation_codes_field,
+)
 from rooms.models import FAIR_LANGUAGES, FairSeries
 
 
 class FairSeriesForm(forms.ModelForm[FairSeries]):
-    nuts_text = forms.CharField(
-        label=_("Regions (NUTS codes)"),
-        required=False,
-        help_text=_(
-            "Separated by commas, e.g. ITF3 (Campania) or ITF33 (Napoli). Empty: the region above."
-        ),
-    )
-    occupations_text = forms.CharField(
-        label=_("Occupations (ISCO-08 codes)"),
-        required=False,
-        help_text=_(
-            "Optional, separated by commas: 25 (ICT professionals), 2512 (software developers)."
-        ),
-    )
+    nuts_text = nuts_codes_field()
+    occupations_text = occupation_codes_field()
     languages = forms.MultipleChoiceField(
         label=_("Languages"), choices=FAIR_LANGUAGES, widget=forms.CheckboxSelectMultiple
     )
