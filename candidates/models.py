@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from candidates.cv.reader import CONTENT_TYPES, EXTENSIONS
 from candidates.cv.reader import Kind as FileKind
 from candidates.storage import cv_storage
+from fairplatform.cefr import CEFR_LEVELS
 from fairplatform.models import BaseModel
 
-CEFR_LEVELS = ["A1", "A2", "B1", "B2", "C1", "C2"]
 NATIVE = "native"
 
 

@@ -21,10 +21,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-CEFR: Final = ("A1", "A2", "B1", "B2", "C1", "C2")
+from fairplatform.cefr import CEFR_LEVELS
+
 NATIVE_RANK: Final = 7  # above C2
 # CEFR rank: A1 = 1 … C2 = 6, native = 7; 0 = unknown.
-CEFR_RANK: Final = {level: index + 1 for index, level in enumerate(CEFR)} | {"NATIVE": NATIVE_RANK}
+CEFR_RANK: Final = {level: index + 1 for index, level in enumerate(CEFR_LEVELS)} | {
+    "NATIVE": NATIVE_RANK
+}
 
 OCCUPATION, SKILLS, LANGUAGES, EDUCATION, PLACE, LICENCES = (
     "occupation",
@@ -336,7 +339,7 @@ def explain(
 def _level(rank_: int) -> str:
     if rank_ >= NATIVE_RANK:
         return str(_("native"))
-    return CEFR[rank_ - 1] if rank_ > 0 else "–"
+    return CEFR_LEVELS[rank_ - 1] if rank_ > 0 else "–"
 
 
 def _missing(

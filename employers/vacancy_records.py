@@ -16,8 +16,8 @@ from django.utils.html import strip_tags
 
 from employers.models import SectorSection, Vacancy
 from employers.validators import ESCO_SKILL, SKILL_LABEL_MAX_LENGTH
+from fairplatform.cefr import CEFR_LEVELS
 
-CEFR_LEVELS = frozenset({"A1", "A2", "B1", "B2", "C1", "C2"})
 # Directive 2006/126/EC categories (EURES CL14).
 EU_LICENCES = frozenset(
     "AM A1 A2 A B1 B BE C1 C1E C CE D1 D1E D DE".split()  # noqa: SIM905 - reads as the list

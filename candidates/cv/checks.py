@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import phone_to_e164
 from candidates.cv.document import Flavour, Period, StructuredCV
-from candidates.models import CEFR_LEVELS
 from employers.validators import validate_codice_fiscale
+from fairplatform.cefr import CEFR_LEVELS
 
 MIN_WORKING_AGE = 14
 EQF_LEVELS = {str(level) for level in range(1, 9)}

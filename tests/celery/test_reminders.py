@@ -32,6 +32,7 @@ from rooms import agenda
 from rooms.models import Notification
 from rooms.tasks import agenda_notifications_dispatch
 from tests import factories
+from tests.waiting import wait_for
 from tests.webrtc import harness
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
@@ -60,14 +61,6 @@ class Gateway(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def wait_for(check, what):
-    deadline = time.monotonic() + WAIT
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def start_worker(env, log: IO[bytes]) -> subprocess.Popen[bytes]:
@@ -170,7 +163,7 @@ def test_every_reminder_goes_once_at_its_time_across_a_killed_worker(tmp_path):
             dispatch(clock)
             if index == killed_at:
                 received = len(Gateway.references)
-                wait_for(partial(gateway_got_more_than, received), "a message in flight")
+                wait_for(partial(gateway_got_more_than, received), "a message in flight", WAIT)
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait(timeout=WAIT)
                 worker = start_worker(env, log)
@@ -178,7 +171,7 @@ def test_every_reminder_goes_once_at_its_time_across_a_killed_worker(tmp_path):
                 # minute's dispatch after that hands them out again.
                 clock += timedelta(seconds=settings.AGENDA_NOTIFY_LEASE_SECONDS + 1)
                 dispatch(clock)
-            wait_for(partial(all_due_sent, clock), f"everything due by {clock}")
+            wait_for(partial(all_due_sent, clock), f"everything due by {clock}", WAIT)
             due, done = sent(clock)
             assert done == due, early_report(clock, done - due, log_path)
     finally:

@@ -1,5 +1,4 @@
 import json
-import time
 from datetime import timedelta
 
 import pytest
@@ -13,17 +12,9 @@ from fairplatform.celery import app
 from rooms.models import Fair
 from rooms.tasks import fairs_advance_status
 from tests import factories
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, seconds=15.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_worker_moves_a_fair_live_through_the_redis_broker(celery_worker):
@@ -33,7 +24,7 @@ def test_worker_moves_a_fair_live_through_the_redis_broker(celery_worker):
     result = fairs_advance_status.delay()
 
     assert result.id
-    assert wait_for(lambda: Fair.objects.get(pk=fair.pk).status == Fair.Status.LIVE)
+    wait_for(lambda: Fair.objects.get(pk=fair.pk).status == Fair.Status.LIVE, "the fair to go live")
 
 
 def test_beat_schedules_the_periodic_tasks_from_settings():

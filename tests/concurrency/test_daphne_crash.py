@@ -26,6 +26,7 @@ from fairplatform.models import AuditEntry
 from rooms import interviews, queues
 from rooms.models import Attendance, QueueEntry
 from tests import factories
+from tests.waiting import wait_for
 from tests.webrtc import harness
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,14 +38,6 @@ def session_cookie(user: User) -> str:
     client = Client()
     client.force_login(user)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-
-
-def wait_for(check, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def backends_waiting_on_locks(database: psycopg.Connection) -> int:
