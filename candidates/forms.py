@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from candidates.models import CVVersion
+from candidates.models import CandidateProfile, CVVersion
 from candidates.services import REVIEW_OUTCOMES
 from frontend.forms import StyledForm
 from rooms.models import Fair
@@ -43,6 +43,19 @@ class PhotoForm(StyledForm):
         label=_("Your photo"),
         help_text=_("JPEG, PNG or WebP. We remove the place and other hidden data from it."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+
+def _radios() -> forms.RadioSelect:
+    # Native radio buttons, labelled by their text; StyledForm's input class does not fit them.
+    return forms.RadioSelect(attrs={"class": "me-2"})
+
+
+class ContactForm(StyledForm):
+    preferred_channel = forms.ChoiceField(
+        label=_("Send me interview messages"),
+        choices=CandidateProfile.Channel.choices,
+        widget=_radios(),
     )
 
 
@@ -103,11 +116,6 @@ class CVQueueFilterForm(StyledForm):
         self.fields["fair"].queryset = Fair.objects.exclude(  # type: ignore[attr-defined]
             status=Fair.Status.DRAFT
         ).order_by("-starts_at")
-
-
-def _radios() -> forms.RadioSelect:
-    # Native radio buttons, labelled by their text; StyledForm's input class does not fit them.
-    return forms.RadioSelect(attrs={"class": "me-2"})
 
 
 DECLARED = "declared"

@@ -88,7 +88,6 @@ class ConsentRecord(models.Model):
     class Purpose(models.TextChoices):
         TERMS = "terms", _("Terms of use and privacy notice")
         SHARE_WITH_EMPLOYERS = "share_with_employers", _("Show my profile to employers at fairs")
-        SMS_REMINDERS = "sms_reminders", _("Reminders by text message")
 
     profile = models.ForeignKey(CandidateProfile, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(max_length=32, choices=Purpose.choices)

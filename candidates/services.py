@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -252,6 +253,21 @@ def candidate_place_set(
     audit_record(actor=actor, action="candidates.place.set", obj=profile)
     match_features_refresh(profile=profile)
     return profile
+
+
+def candidate_contact_set(*, actor: User, profile: CandidateProfile, channel: str) -> None:
+    """How we send the candidate their interview messages: by SMS or by email."""
+    require(actor, Perm.CV_MANAGE, profile)
+    Channel = CandidateProfile.Channel
+    if channel not in Channel.values:
+        raise ValidationError(_("Choose text message or email."))
+    if channel == Channel.SMS and not profile.user.phone:
+        raise ValidationError(_("Your account has no mobile number: we can only write by email."))
+    if channel == Channel.EMAIL and not profile.user.email:
+        raise ValidationError(_("Your account has no email address: we can only send texts."))
+    profile.preferred_channel = channel
+    profile.save(update_fields=["preferred_channel", "updated_at"])
+    audit_record(actor=actor, action="candidates.contact.set", obj=profile, channel=channel)
 
 
 @transaction.atomic

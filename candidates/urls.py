@@ -11,6 +11,7 @@ urlpatterns = [
     path("cv/shares/<int:employer_id>/stop/", views.share_stop, name="share_stop"),
     path("photo/", views.photo_upload, name="photo_upload"),
     path("photo/remove/", views.photo_remove, name="photo_remove"),
+    path("contact/", views.contact_set, name="contact_set"),
     path("photos/<int:profile_id>/", views.photo, {"size": "full"}, name="photo"),
     path(
         "photos/<int:profile_id>/thumbnail/",

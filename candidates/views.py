@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from candidates.cv.reader import too_large
 from candidates.display import cv_summary
-from candidates.forms import AccountDeleteForm, CVUploadForm, PhotoForm
+from candidates.forms import AccountDeleteForm, ContactForm, CVUploadForm, PhotoForm
 from candidates.models import CandidateProfile, CVAccess, CVVersion
 from candidates.rights import candidate_erase, candidate_export
 from candidates.selectors import (
@@ -30,6 +30,7 @@ from candidates.selectors import (
     cv_versions_of,
 )
 from candidates.services import (
+    candidate_contact_set,
     cv_record_access,
     cv_unshare,
     cv_upload,
@@ -94,6 +95,7 @@ def _page(
     *,
     upload_form: CVUploadForm | None = None,
     photo_form: PhotoForm | None = None,
+    contact_form: ContactForm | None = None,
     upload_refusal: object = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -108,6 +110,8 @@ def _page(
         "upload_form": upload_form or CVUploadForm(),
         "upload_refusal": upload_refusal,
         "photo_form": photo_form or PhotoForm(),
+        "contact_form": contact_form
+        or ContactForm(initial={"preferred_channel": profile.preferred_channel}),
         "states": CVVersion.State,
     }
     return render(request, "frontend/cv/page.html", context, status=status)
@@ -177,6 +181,24 @@ def photo_upload(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your photo is saved."))
             return redirect("candidates:cv")
     return _page(request, profile, photo_form=form, status=400)
+
+
+@login_required
+@require_POST
+def contact_set(request: HttpRequest) -> HttpResponse:
+    user, profile = _candidate(request)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            candidate_contact_set(
+                actor=user, profile=profile, channel=form.cleaned_data["preferred_channel"]
+            )
+        except ValidationError as exc:
+            form.add_error("preferred_channel", exc.messages)
+        else:
+            messages.success(request, _("Saved: interview messages will come this way."))
+            return redirect("candidates:cv")
+    return _page(request, profile, contact_form=form, status=400)
 
 
 @login_required
@@ -257,8 +279,9 @@ def data_export(request: HttpRequest) -> HttpResponseBase:
         title=_("Download everything we hold about you"),
         text=_(
             "You get a ZIP file with your account, your consents, who your CV is shared with, "
-            "every CV version with its check and who opened it, your places in line and your "
-            "interviews, and your CV files and photo."
+            "every CV version with its check and who opened it, your places in line, your "
+            "invitations, bookings and interviews, the messages we sent you, what you wrote in "
+            "calls, and your CV files and photo."
         ),
         button=_("Download the ZIP file"),
         safe_action=True,

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.phones import validate_e164
+from candidates.models import CandidateProfile
 from fairplatform.notifications import ics
 from fairplatform.notifications.sms import (
     RetryableSendError,
@@ -69,11 +70,19 @@ CALENDAR_METHODS: dict[str, Literal["REQUEST", "CANCEL"]] = {
 
 
 def _channels(person: User) -> list[str]:
-    return [
+    """The channel a candidate chose (their CV page), or the other one when the chosen has no
+    address; people without a candidate profile get every channel they have an address for."""
+    reachable: list[str] = [
         channel
         for channel, address in ((Channel.SMS, person.phone), (Channel.EMAIL, person.email))
         if address
     ]
+    chosen = (
+        CandidateProfile.objects.filter(user=person)
+        .values_list("preferred_channel", flat=True)
+        .first()
+    )
+    return [chosen] if chosen in reachable else reachable
 
 
 def schedule(booking: Booking, kind: str, *, now: datetime) -> None:
