@@ -1,5 +1,9 @@
+from datetime import timedelta
+from unittest.mock import patch
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import User
 from candidates.models import CandidateProfile
@@ -39,3 +43,26 @@ def test_demo_fair_is_live_and_realistic_and_loads_once(capsys):
     users = User.objects.count()
     call_command("seed_demo", "--allow-production")
     assert User.objects.count() == users
+
+
+def test_an_old_demo_comes_back_live_with_everything_moved_alike(capsys):
+    call_command("seed_demo", "--allow-production")
+    live = Fair.objects.get(status=Fair.Status.LIVE)
+    [booking] = Booking.objects.filter(slot__fair=live)
+    gap = booking.slot.starts_at - live.starts_at
+    expiry = Vacancy.objects.order_by("pk").values_list("expires_on", flat=True).first()
+    # Ten days and a few hours later, the fair long over (beat closed it).
+    later = timezone.now() + timedelta(days=10, hours=5)
+    Fair.objects.filter(pk=live.pk).update(status=Fair.Status.CLOSED)
+
+    with patch("django.utils.timezone.now", return_value=later):
+        call_command("seed_demo", "--allow-production")
+
+    live.refresh_from_db()
+    booking.slot.refresh_from_db()
+    assert live.status == Fair.Status.LIVE
+    assert live.starts_at <= later < live.ends_at
+    assert booking.slot.starts_at - live.starts_at == gap
+    moved = Vacancy.objects.order_by("pk").values_list("expires_on", flat=True).first()
+    assert expiry is not None and moved == expiry + timedelta(days=10)
+    assert "every date moved 10 days on" in capsys.readouterr().out

@@ -13,10 +13,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from django.apps import apps
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import Image, ImageColor, ImageDraw, ImageFont
@@ -438,6 +440,43 @@ class Seeder:
         return user
 
 
+# Beyond any date the demo holds: the first pass moves every row there, so no row lands on
+# another's date in a unique constraint (fair series dates) while they move.
+FAR_AHEAD = timedelta(days=365 * 100)
+
+
+@transaction.atomic
+def demo_bring_forward(live_fair: Fair, *, now: datetime) -> timedelta:
+    """An old demo database made current: every time of every table moves by the same amount,
+    so the live fair started an hour ago again (as when the demo was loaded) and all else keeps
+    its place around it: slots, bookings, reminders, series, vacancies. Dates move by the same
+    number of whole days. Fairs then take the status their times give them."""
+    shift = now.replace(second=0, microsecond=0) - timedelta(hours=1) - live_fair.starts_at
+    whole_days = timedelta(days=round(shift / timedelta(days=1)))
+    for model in apps.get_models():
+        moves: dict[str, timedelta] = {}
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.DateTimeField):
+                moves[field.name] = shift
+            elif isinstance(field, models.DateField):
+                moves[field.name] = whole_days
+        if not moves:
+            continue
+        manager = model._base_manager
+        manager.update(**{name: F(name) + FAR_AHEAD + step for name, step in moves.items()})
+        manager.update(**{name: F(name) - FAR_AHEAD for name in moves})
+    for fair in Fair.objects.exclude(status=Fair.Status.DRAFT):
+        fair.status = (
+            Fair.Status.PUBLISHED
+            if fair.starts_at > now
+            else Fair.Status.LIVE
+            if fair.ends_at > now
+            else Fair.Status.CLOSED
+        )
+        fair.save(update_fields=["status"])
+    return shift
+
+
 class Command(BaseCommand):
     help = "Load the demo: a live ICT fair in Campania, a season fair, employers and candidates."
 
@@ -455,6 +494,11 @@ class Command(BaseCommand):
                 "DEBUG on (make run) or with --allow-production."
             )
         fair = Fair.objects.filter(title=demo.LIVE_FAIR["title"]).first()
+        now = timezone.now()
+        if fair is not None and fair.ends_at <= now:
+            moved = demo_bring_forward(fair, now=now)
+            self.stdout.write(f"The demo had ended: every date moved {moved.days} days on.")
+            fair.refresh_from_db()
         if fair is not None:
             self.stdout.write(
                 f"The demo is already loaded ({fair.title}, {fair.get_status_display()})."
