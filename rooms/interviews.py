@@ -29,7 +29,12 @@ from rooms.models import (
 )
 from rooms.queue_feed import announce_entry
 from signaling import bus, groups
-from signaling.protocol import InterviewChatPosted, InterviewEnded, InterviewPresence
+from signaling.protocol import (
+    InterviewChatPosted,
+    InterviewEnded,
+    InterviewMoved,
+    InterviewPresence,
+)
 
 State = InterviewSession.State
 
@@ -122,6 +127,13 @@ def interview_join(
         session.save(update_fields=["state", "started_at", "updated_at"])
     bus.publish_on_commit(
         groups.interview(session.pk), "interview.presence", _presence(seat, "joined", device)
+    )
+    # The same person's other sockets in this call (another tab, the phone) step out of it.
+    bus.publish_on_commit(
+        groups.interview_user(session.pk, actor.pk),
+        "interview.moved",
+        InterviewMoved(session_id=session.pk),
+        superseded_by_attendance=attendance.pk,
     )
     participants = list(session.participants.select_related("user").order_by("pk"))
     chat = list(session.chat_messages.select_related("author"))

@@ -12,31 +12,66 @@ from signaling.protocol import Strict, event
 PUSH_TYPE = "client.push"
 
 
-def _message(name: str, payload: Strict, close_interview: int | None) -> dict[str, Any]:
+def _message(name: str, payload: Strict, marks: dict[str, int | None]) -> dict[str, Any]:
+    """Marks that sockets act on (consumers.py): `close_interview`, they stop relaying for that
+    call once they forward the event; `superseded_by_attendance`, only sockets in the call on an
+    older attendance (the same person's other window) forward it, and stop relaying."""
     message: dict[str, Any] = {"type": PUSH_TYPE, "frame": event(name, payload)}
-    if close_interview is not None:
-        # Sockets stop relaying for this call once they forward the event (consumers.py).
-        message["close_interview"] = close_interview
+    message.update({mark: value for mark, value in marks.items() if value is not None})
     return message
 
 
 async def apublish(
-    group: str, name: str, payload: Strict, *, close_interview: int | None = None
+    group: str,
+    name: str,
+    payload: Strict,
+    *,
+    close_interview: int | None = None,
+    superseded_by_attendance: int | None = None,
 ) -> None:
     layer = get_channel_layer()
     if layer is not None:
-        await layer.group_send(group, _message(name, payload, close_interview))
+        marks = {
+            "close_interview": close_interview,
+            "superseded_by_attendance": superseded_by_attendance,
+        }
+        await layer.group_send(group, _message(name, payload, marks))
 
 
-def publish(group: str, name: str, payload: Strict, *, close_interview: int | None = None) -> None:
-    async_to_sync(apublish)(group, name, payload, close_interview=close_interview)
+def publish(
+    group: str,
+    name: str,
+    payload: Strict,
+    *,
+    close_interview: int | None = None,
+    superseded_by_attendance: int | None = None,
+) -> None:
+    async_to_sync(apublish)(
+        group,
+        name,
+        payload,
+        close_interview=close_interview,
+        superseded_by_attendance=superseded_by_attendance,
+    )
 
 
 def publish_on_commit(
-    group: str, name: str, payload: Strict, *, close_interview: int | None = None
+    group: str,
+    name: str,
+    payload: Strict,
+    *,
+    close_interview: int | None = None,
+    superseded_by_attendance: int | None = None,
 ) -> None:
     """Never push state that may still roll back (Zulip's send_event_on_commit)."""
     event(name, payload)  # fail inside the transaction if the payload is wrong
     transaction.on_commit(
-        lambda: publish(group, name, payload, close_interview=close_interview), robust=True
+        lambda: publish(
+            group,
+            name,
+            payload,
+            close_interview=close_interview,
+            superseded_by_attendance=superseded_by_attendance,
+        ),
+        robust=True,
     )

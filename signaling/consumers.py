@@ -120,6 +120,15 @@ class FairConsumer(AsyncWebsocketConsumer):
 
     async def client_push(self, message: dict[str, Any]) -> None:
         """Channel-layer events from services (signaling.bus) go to the browser unchanged."""
+        if "superseded_by_attendance" in message:
+            session_id = message["frame"]["data"]["session_id"]
+            mine = self.interviews.get(session_id)
+            # Only a socket on an older attendance steps out. None: this socket's own join is on
+            # its way. Newer: the layer delivers by who is subscribed when a message is read,
+            # so an event published before this socket joined may still reach it.
+            if mine is None or mine >= message["superseded_by_attendance"]:
+                return
+            await forget_interview(self, session_id)
         await self.send_json(message["frame"])
         if "close_interview" in message:
             await forget_interview(self, message["close_interview"])

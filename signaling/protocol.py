@@ -376,6 +376,13 @@ class InterviewChatPosted(Strict):
     sent_at: str
 
 
+class InterviewMoved(Strict):
+    """You joined this call on another connection (another window or device): this connection
+    no longer takes part, and its media should stop. Joining here again moves the call back."""
+
+    session_id: int
+
+
 class InterviewEnded(Strict):
     """The call is over for everyone; signalling for it is refused from now on."""
 
@@ -520,6 +527,7 @@ EVENTS: dict[str, type[Strict]] = {
     "interview.media": InterviewMediaChanged,
     "interview.chat": InterviewChatPosted,
     "interview.ended": InterviewEnded,
+    "interview.moved": InterviewMoved,
     "rtc.description": RtcDescriptionRelayed,
     "rtc.candidate": RtcCandidateRelayed,
     "queue.position": QueuePosition,

@@ -256,3 +256,33 @@ def test_ended_sessions_close_every_open_attendance(call):
     interview_join(actor=recruiter, session_id=session.pk, device="desktop")
     interview_end(actor=recruiter, session_id=session.pk)
     assert not Attendance.objects.filter(session=session, left_at__isnull=True).exists()
+
+
+async def test_joining_in_a_second_window_moves_the_call_there(call):
+    session, recruiter, candidate = call
+    join = {"session_id": session.pk, "device": "phone"}
+    async with (
+        ws_client(recruiter) as rec,
+        ws_client(candidate) as first,
+        ws_client(candidate) as second,
+    ):
+        assert (
+            (await rec.connect())[0] and (await first.connect())[0] and (await second.connect())[0]
+        )
+        assert (await request(rec, "interview.join", {**join, "device": "desktop"}))["ok"]
+        assert (await request(first, "interview.join", join))["ok"]
+        assert (await request(second, "interview.join", join))["ok"]
+
+        assert await next_event(first, "interview.moved") == {"session_id": session.pk}
+        offer = {"type": "offer", "sdp": SDP}
+        to_candidate = {"session_id": session.pk, "to": candidate.pk, "description": offer}
+        assert (await request(rec, "rtc.description", to_candidate))["ok"]
+        assert (await next_event(second, "rtc.description"))["sender"] == recruiter.pk
+        left_behind = [f.get("event") for f in await drain(first)]
+        assert "rtc.description" not in left_behind
+        assert "interview.moved" not in [f.get("event") for f in await drain(second)]
+        refused = await request(first, "rtc.description", {**to_candidate, "to": recruiter.pk})
+        assert refused["error"]["code"] == "interview.not_joined"
+
+    open_stretches = Attendance.objects.filter(session=session, user=candidate, left_at=None)
+    assert await database_sync_to_async(open_stretches.count)() == 0  # both sockets closed now

@@ -75,6 +75,7 @@
     hangUp: byId("hang-up"),
     end: byId("end-call"),
     left: byId("call-left"),
+    movedNote: byId("call-moved-note"),
     rejoin: byId("rejoin-call"),
     ended: byId("call-ended"),
     chat: byId("call-chat"),
@@ -185,6 +186,7 @@
     ui.preview.hidden = state !== "preview";
     ui.room.hidden = state !== "joining" && state !== "in-call";
     ui.left.hidden = state !== "left";
+    ui.movedNote.hidden = true;
     ui.ended.hidden = state !== "ended";
     const transcript = (state === "left" || state === "ended") && seenMessages.size > 0;
     ui.chat.hidden = !(state === "in-call" || transcript);
@@ -538,6 +540,16 @@
     focusHeading("call-left-title");
   }
 
+  /** The same person joined this call elsewhere (another tab, their phone): this page steps out. */
+  function movedAway() {
+    if (call.state !== "in-call" && call.state !== "joining") return;
+    teardown({ stopMedia: true });
+    setState("left");
+    ui.movedNote.hidden = false;
+    announce(t("moved"));
+    focusHeading("call-left-title");
+  }
+
   function endCall() {
     if (call.state === "ended") return;
     teardown({ stopMedia: true });
@@ -600,6 +612,9 @@
         break;
       case "interview.chat":
         addChatMessage(data);
+        break;
+      case "interview.moved":
+        movedAway();
         break;
       case "interview.ended":
         if (call.state === "in-call" || call.state === "joining" || call.state === "left") endCall();
@@ -1561,6 +1576,7 @@
     "interview.media",
     "interview.chat",
     "interview.ended",
+    "interview.moved",
     "rtc.description",
     "rtc.candidate",
   ];
