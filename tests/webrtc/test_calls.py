@@ -116,3 +116,25 @@ def test_non_participant_gets_404_and_socket_join_not_found(seat, session):
     assert reply["id"] == "x"
     assert reply["error"]["code"] == "interview.not_found"
     assert not Attendance.objects.filter(user=outsider).exists()
+
+
+def test_joining_on_the_phone_moves_the_call_from_the_desktop(seat, session, people, timing):
+    recruiter, candidate = people
+    rec = seat("recruiter", recruiter)
+    desk = seat("candidate at the desk", candidate)
+    rec.enter(session.pk)
+    desk.enter(session.pk)
+    timing("at the desk", wait_for_video([(rec, [desk.user_id]), (desk, [rec.user_id])]))
+
+    phone = seat("candidate on the phone", candidate, phone_sized=True)
+    since_phone = counters([rec])
+    phone.enter(session.pk)
+    desk.page.wait_for_function("() => window.fairCall.state === 'left'")
+    assert desk.page.locator("#call-moved-note").is_visible()
+    assert desk.page.locator("#rejoin-call").is_visible()
+    assert axe_violations(desk.page) == []
+    timing(
+        "on the phone",
+        wait_for_video([(rec, [phone.user_id]), (phone, [rec.user_id])], baseline=since_phone),
+    )
+    assert Attendance.objects.filter(session=session, user=candidate, left_at=None).count() == 1
