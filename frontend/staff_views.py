@@ -43,7 +43,7 @@ from rooms import agenda
 from rooms import services as room_services
 from rooms.interviews import interview_start
 from rooms.models import Booth, Fair, InterviewSession, Slot
-from rooms.queue_feed import queue_stats_of_fair, wait_estimate
+from rooms.queue_feed import queue_stats_of_fair, wait_estimates
 from rooms.selectors import (
     agenda_of,
     booking_counts_of_fair,
@@ -137,16 +137,13 @@ def fair_manage(request: HttpRequest, fair_id: int) -> HttpResponse:
     )
     booths = fair.booths.select_related("employer").order_by("employer__legal_name")
     stats = queue_stats_of_fair(fair=fair)
-    now = timezone.now()
+    waited_for = [booth_id for booth_id, counts in stats.items() if counts["waiting"]]
+    estimates = wait_estimates(booth_ids=waited_for, now=timezone.now())
     rows = []
     for booth in booths:
         counts = stats.get(booth.pk, {"waiting": 0, "called": 0, "in_interview": 0})
-        # The estimate costs two queries a booth: only where someone is waiting for it.
-        wait = (
-            wait_estimate(booth_id=booth.pk, now=now).minutes(counts["waiting"])
-            if counts["waiting"]
-            else None
-        )
+        estimate = estimates.get(booth.pk)
+        wait = estimate.minutes(counts["waiting"]) if estimate else None
         rows.append({"booth": booth, "wait": wait, **counts})
     return render(
         request,

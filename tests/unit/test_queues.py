@@ -2,6 +2,7 @@ import struct
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -11,13 +12,13 @@ from candidates.models import CandidateProfile, CVShare
 from fairplatform.errors import DomainError
 from rooms import interviews, queues
 from rooms.interviews import interview_start
-from rooms.models import Fair, QueueEntry
+from rooms.models import Fair, InterviewSession, QueueEntry
 from rooms.queue_feed import (
     WaitEstimate,
     position_for,
     queue_line,
     queue_snapshot,
-    wait_estimate,
+    wait_estimates,
     waiting_candidates,
 )
 from rooms.services import fairs_advance_status
@@ -237,7 +238,7 @@ def test_the_estimate_uses_the_booths_finished_interviews(booth, recruiter):
         session.started_at = now - timedelta(minutes=minutes)
         session.ended_at = now
         session.save()
-    estimate = wait_estimate(booth_id=booth.pk, now=now)
+    estimate = wait_estimates(booth_ids=[booth.pk], now=now)[booth.pk]
     assert (estimate.per_place_low_s, estimate.per_place_high_s) == (360, 600)
     assert estimate.recruiters == 1
 
@@ -294,3 +295,25 @@ def test_a_place_is_found_only_on_whole_ids_of_the_packed_order():
     assert position_for(snapshot, 256).position == 1
     assert position_for({**snapshot, "order": struct.pack("<2q", 256, 0)}, 1).position is None
     assert waiting_candidates(snapshot) == [256, 0, 1]
+
+
+def test_estimates_for_many_booths_cost_two_queries_and_keep_each_booths_own_history(
+    booth, recruiter
+):
+    now = timezone.now()
+    for minutes in (4, 6, 8, 10, 12):
+        session = interview_start(actor=recruiter, candidate=factories.user(), booth=booth)
+        InterviewSession.objects.filter(pk=session.pk).update(
+            state="ended", started_at=now - timedelta(minutes=minutes), ended_at=now
+        )
+    others = [factories.booth(fair_=booth.fair).pk for _ in range(5)]
+
+    with CaptureQueriesContext(connection) as queries:
+        estimates = wait_estimates(booth_ids=[booth.pk, *others], now=now)
+
+    assert len(queries) == 2
+    assert (estimates[booth.pk].per_place_low_s, estimates[booth.pk].per_place_high_s) == (360, 600)
+    default = settings.QUEUE_DEFAULT_INTERVIEW_MINUTES * 60
+    assert {(estimates[pk].per_place_low_s, estimates[pk].per_place_high_s) for pk in others} == {
+        (default / 2, default * 1.5)
+    }
