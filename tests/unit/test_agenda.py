@@ -4,6 +4,7 @@ import psycopg
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation
@@ -74,6 +75,25 @@ def test_a_series_is_cut_into_slots_with_buffers(recruiter, booth):
     assert [s.ends_at - s.starts_at for s in slots] == [timedelta(minutes=20)] * 4
     assert slots[1].starts_at - slots[0].ends_at == timedelta(minutes=5)
     assert AuditEntry.objects.filter(action="rooms.slots.published").exists()
+
+
+def test_publishing_costs_the_same_queries_for_a_few_slots_or_a_whole_day(recruiter, booth):
+    def queries_to_publish(count: int, hour: int) -> int:
+        forget_memberships(recruiter)
+        start = booth.fair.starts_at + timedelta(hours=hour)
+        with CaptureQueriesContext(connection) as queries:
+            slots = agenda.slots_publish(
+                actor=recruiter,
+                fair_id=booth.fair_id,
+                booth_id=booth.pk,
+                starts_at=start,
+                ends_at=start + timedelta(minutes=10 * count),
+                length_minutes=10,
+            )
+        assert len(slots) == count
+        return len(queries)
+
+    assert queries_to_publish(2, hour=0) == queries_to_publish(30, hour=1)
 
 
 def test_publishing_is_refused_clearly(recruiter, booth, candidate):
