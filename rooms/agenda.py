@@ -122,9 +122,8 @@ def slots_publish(
         first=slots[0].pk,
         last=slots[-1].pk,
     )
-    if booth is not None and WaitlistEntry.objects.filter(
-        booth=booth, state=WaitlistEntry.State.WAITING
-    ).exists():
+    waitlist = WaitlistEntry.objects.filter(booth=booth, state=WaitlistEntry.State.WAITING)
+    if booth is not None and waitlist.exists():
         for slot in slots:
             _fill_from_waitlist(slot, now)
     return slots
