@@ -10,7 +10,9 @@ from typing import Any
 import aioice.ice
 import pytest
 from aiortc.codecs import get_decoder, get_encoder
+from aiortc.rtp import is_rtcp
 
+from signaling.media.forwarding import SEND_BACKLOG_LIMIT
 from signaling.media.peers import Publisher, Subscriber, wait_until
 from signaling.media.relay import Relay, RelayRefused
 
@@ -148,36 +150,59 @@ async def test_a_late_joiner_decodes_a_keyframe_within_a_second(
         await close_all(publisher, early)
 
 
+class StuckSocket:
+    """A subscriber's datagram transport whose socket accepts nothing more (its path is
+    congested): whatever is sent to it waits in its buffer, as asyncio would keep it."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.buffered = 0
+        self.media_packets = 0
+
+    def sendto(self, data: bytes, address: tuple[str, int]) -> None:
+        self.buffered += len(data)
+        if 128 <= data[0] < 192 and not is_rtcp(data):  # not STUN, DTLS or RTCP
+            self.media_packets += 1
+
+    def get_write_buffer_size(self) -> int:
+        return self.buffered
+
+
+def nominated_pair(pc: Any) -> Any:
+    """The ICE pair a relay-side peer sends on."""
+    return pc.getTransceivers()[0].sender.transport.transport._connection._nominated[1]
+
+
 async def test_a_stalled_subscriber_loses_only_its_own_frames(relay: Relay) -> None:
     publisher = await publish(relay)
     watched = [await watch(relay) for _ in range(3)]
     (stalled_id, stalled), others = watched[0], [s for _, s in watched[1:]]
-    network_back = asyncio.Event()
+    pair = None
     try:
         assert await wait_until(lambda: all(s.video.frames >= 10 for _, s in watched), 15)
         viewer = relay.presentations[BOOTH].viewers[stalled_id]
-        transport: Any = viewer.pc.getTransceivers()[0].sender.transport
-
-        async def stuck(data: bytes) -> None:
-            await network_back.wait()
-
-        transport._send_rtp = stuck
+        pair = nominated_pair(viewer.pc)
+        stuck = pair.protocol.transport = StuckSocket(pair.protocol.transport)
         frames_before = [s.video.frames for s in others]
         started = time.monotonic()
-        await asyncio.sleep(2.0)
+        assert await wait_until(lambda: stuck.buffered > SEND_BACKLOG_LIMIT, 5)
+        media_packets = stuck.media_packets
+        await asyncio.sleep(1.0)
         elapsed = time.monotonic() - started
 
         for subscriber, before in zip(others, frames_before, strict=True):
             rate = (subscriber.video.frames - before) / elapsed
             assert rate > 24, f"{rate:.1f} fps while another subscriber stalled"
-        legs = {leg: source for source, leg in viewer.legs}
-        stalled_video = next(leg for leg, source in legs.items() if source.kind == "video")
-        assert stalled_video.frames_dropped > 0
-        assert len(stalled_video._queue) <= 16
+        assert stuck.media_packets == media_packets  # once backed up, it got no more media
+        for source, leg in viewer.legs:  # audio and video share the stalled socket
+            assert leg.frames_dropped > 0, source.kind
         video = relay.presentations[BOOTH].tracks["video"]
+        stalled_video = next(leg for source, leg in viewer.legs if source is video)
+        assert stalled_video.needs_keyframe
         assert [leg.frames_dropped for leg in video.legs if leg is not stalled_video] == [0, 0]
     finally:
-        network_back.set()  # closing sends an RTCP BYE through the same transport
+        if pair is not None and isinstance(pair.protocol.transport, StuckSocket):
+            pair.protocol.transport = pair.protocol.transport.real  # closing sends an RTCP BYE
         await close_all(publisher, stalled, *others)
 
 
