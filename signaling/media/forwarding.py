@@ -481,17 +481,14 @@ class RtpWriter:
         timestamp = (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF
         sequence_number = self._sequence_number
         payload_type, ssrc, history = self._payload_type, self._ssrc, self._history
+        write_header, buffer, send = _HEADER_FIELDS.pack_into, self._buffer, self._protect_and_send
         payloads = frame.payloads
         last = len(payloads) - 1
         octets = 0
         for index, payload in enumerate(payloads):
             marker = 0x80 if index == last else 0
-            self._transmit(
-                transport,
-                address,
-                (marker | payload_type, sequence_number, timestamp, ssrc),
-                payload,
-            )
+            write_header(buffer, 1, marker | payload_type, sequence_number, timestamp, ssrc)
+            send(transport, address, payload)
             history[sequence_number % RTP_HISTORY_SIZE] = (
                 sequence_number,
                 timestamp,
@@ -522,21 +519,14 @@ class RtpWriter:
             fields = (marker | rtx_payload_type, self._rtx_sequence_number, timestamp, rtx_ssrc)
             payload = _SEQUENCE_NUMBER.pack(sequence_number) + payload
             self._rtx_sequence_number = (self._rtx_sequence_number + 1) & 0xFFFF
-        self._transmit(pair.protocol.transport, pair.remote_addr, fields, payload)
+        _HEADER_FIELDS.pack_into(self._buffer, 1, *fields)
+        self._protect_and_send(pair.protocol.transport, pair.remote_addr, payload)
 
-    def _transmit(
-        self,
-        transport: Any,
-        address: tuple[str, int],
-        header_fields: tuple[
-            int, int, int, int
-        ],  # marker | payload type, sequence, timestamp, SSRC
-        payload: bytes,
-    ) -> None:
-        buffer, start = self._buffer, self._header_length
-        _HEADER_FIELDS.pack_into(buffer, 1, *header_fields)
+    def _protect_and_send(self, transport: Any, address: tuple[str, int], payload: bytes) -> None:
+        """The packet whose header fields were just written, with this payload behind them."""
+        start = self._header_length
         end = start + len(payload)
-        buffer[start:end] = payload
+        self._buffer[start:end] = payload
         length = self._length
         length[0] = end
         status = lib.srtp_protect(self._srtp_context, self._packet, length)
