@@ -437,6 +437,8 @@ class RtpWriter:
         self._srtp = srtp  # owns the libsrtp context below
         self._srtp_context = srtp._srtp[0]
         self._nominated = nominated
+        self._pair: Any = None  # the nominated pair last sent on, and its remote address
+        self._address = ("", 0)
         self._sender_state = sender_state
         self._sequence_number = random_sequence_number()
         self._rtx_sequence_number = random_sequence_number()
@@ -472,12 +474,14 @@ class RtpWriter:
         """Send the frame's packets; False (nothing sent) if the subscriber's transport is
         backed up beyond SEND_BACKLOG_LIMIT."""
         pair = self._nominated.get(ICE_COMPONENT_RTP)
-        if pair is None:
-            raise ConnectionError("the subscriber's ICE connection is closed")
+        if pair is not self._pair:
+            if pair is None:
+                raise ConnectionError("the subscriber's ICE connection is closed")
+            self._pair, self._address = pair, pair.remote_addr  # a property making a tuple
         transport = pair.protocol.transport
         if transport.get_write_buffer_size() > SEND_BACKLOG_LIMIT:
             return False
-        address = pair.remote_addr
+        address = self._address
         timestamp = (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF
         sequence_number = self._sequence_number
         payload_type, ssrc, history = self._payload_type, self._ssrc, self._history
