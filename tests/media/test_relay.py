@@ -206,6 +206,54 @@ async def test_a_stalled_subscriber_loses_only_its_own_frames(relay: Relay) -> N
         await close_all(publisher, stalled, *others)
 
 
+class LossySocket:
+    """A subscriber's datagram transport on a path that loses every tenth video packet."""
+
+    def __init__(self, real: Any, sender: Any) -> None:
+        self.real = real
+        self.video_ssrc, self.rtx_ssrc = sender._ssrc, sender._rtx_ssrc
+        self.video_packets = self.lost = self.resent = 0
+
+    def sendto(self, data: bytes, address: tuple[str, int]) -> None:
+        ssrc = int.from_bytes(data[8:12], "big")  # the RTP header is not encrypted
+        if 128 <= data[0] < 192 and not is_rtcp(data):
+            if ssrc == self.rtx_ssrc:
+                self.resent += 1
+            elif ssrc == self.video_ssrc:
+                self.video_packets += 1
+                if self.video_packets % 10 == 0:
+                    self.lost += 1
+                    return
+        self.real.sendto(data, address)
+
+    def get_write_buffer_size(self) -> int:
+        return int(self.real.get_write_buffer_size())
+
+
+async def test_packets_lost_on_the_way_to_a_subscriber_are_resent(relay: Relay) -> None:
+    publisher = await publish(relay)
+    viewer_id, subscriber = await watch(relay)
+    pair = None
+    try:
+        assert await wait_until(lambda: subscriber.video.frames >= 10, 15)
+        viewer = relay.presentations[BOOTH].viewers[viewer_id]
+        [sender] = [t.sender for t in viewer.pc.getTransceivers() if t.kind == "video"]
+        pair = nominated_pair(viewer.pc)
+        lossy = LossySocket(pair.protocol.transport, sender)
+        pair.protocol.transport = lossy
+        frames_before, started = subscriber.video.frames, time.monotonic()
+        await asyncio.sleep(2.0)
+        rate = (subscriber.video.frames - frames_before) / (time.monotonic() - started)
+
+        assert lossy.lost >= 10
+        assert lossy.resent >= lossy.lost - 2  # NACKed and resent as RTX (the last may be due)
+        assert rate > 24, f"{rate:.1f} fps decoded over a path losing 10 % of packets"
+    finally:
+        if pair is not None and isinstance(pair.protocol.transport, LossySocket):
+            pair.protocol.transport = pair.protocol.transport.real
+        await close_all(publisher, subscriber)
+
+
 async def test_the_publisher_leaving_ends_the_presentation_for_every_viewer(relay: Relay) -> None:
     publisher = await publish(relay)
     subscribers = [(await watch(relay))[1] for _ in range(2)]
