@@ -15,20 +15,23 @@ hooked, on single objects, never on classes (the same process may run ordinary p
   per packet and subscriber. Instead each complete frame is written to every subscriber in one
   loop: an `RtpWriter` per leg patches the sequence number, timestamp and marker into a header
   prepared once (this subscriber's SSRC, payload type and mid), copies the payload behind it,
-  SRTP-protects it in place with the subscriber's DTLS transport's own libsrtp session and hands
-  it to the datagram transport of the ICE pair the subscriber nominated. It keeps the last
-  packets for NACK/RTX and feeds the sender's RTCP sender reports. The subscriber's
+  SRTP-protects it in place with the subscriber's DTLS transport's own libsrtp session and sends
+  it on the socket of the ICE pair the subscriber nominated (asyncio's UDP transport's `_sock`;
+  a socket whose send buffer is full refuses, and that subscriber loses the frame). It keeps the
+  last packets for NACK/RTX and feeds the sender's RTCP sender reports. The subscriber's
   `RTCRtpSender` still negotiates, runs RTCP and receives feedback: its `_next_encoded_frame` is
   shadowed by `Leg.run`, which sets the writer up when aiortc starts the sender and then only
   waits for the leg to end; `_send_keyframe` (PLI/FIR) asks the publisher, rate-limited, and
   `_retransmit` (NACK) resends from the writer's history.
 
-aiortc (with aioice and pylibsrtp) is pinned in constraints.txt; `check_aiortc_hooks()` (run by
-the relay at start and by tests/media/test_forwarding.py) fails loudly when an upgrade moves any
-of this.
+aiortc (with aioice and pylibsrtp) is pinned in constraints.txt, Python in pyproject.toml;
+`check_aiortc_hooks()` (run by the relay at start and by tests/media/test_forwarding.py) fails
+loudly when an upgrade moves any of this.
 """
 
 import asyncio
+import asyncio.selector_events
+import contextlib
 import inspect
 import logging
 import math
@@ -57,11 +60,9 @@ from aiortc.utils import random32
 from pylibsrtp._binding import ffi, lib  # type: ignore[import-not-found]  # cffi, no stubs
 
 logger = logging.getLogger(__name__)
+_DatagramTransport: Any = asyncio.selector_events._SelectorDatagramTransport  # type: ignore[attr-defined]
 
 KEYFRAME_REQUEST_INTERVAL = 0.5
-# What a subscriber's datagram transport may hold unsent (its socket full) before that subscriber
-# loses frames: about half a second at 1 Mb/s; a longer backlog is stale anyway.
-SEND_BACKLOG_LIMIT = 64 * 1024
 # Frames of video being assembled at once; older incomplete ones are given up as lost.
 MAX_PENDING_FRAMES = 8
 FINISHED_MEMORY = 32
@@ -128,6 +129,8 @@ def check_aiortc_hooks() -> None:
         (Connection.sendto, "active_pair = self._nominated.get(component)"),
         (Connection.sendto, "active_pair.protocol.send_data(data, active_pair.remote_addr)"),
         (StunProtocol.send_data, "self.transport.sendto(data, addr)"),
+        # the writer sends on the socket asyncio's UDP transport keeps (Python is pinned too)
+        (_DatagramTransport.sendto, "self._sock.sendto(data, addr)"),
         (pylibsrtp.Session.__init__, "self._srtp = ffi.gc(srtp"),
         (pylibsrtp.Session._Session__process, "func(self._srtp[0], self._cdata, len_p)"),  # type: ignore[attr-defined]
     ]
@@ -471,44 +474,51 @@ class RtpWriter:
         )
 
     def send(self, frame: EncodedFrame, sent_at: int) -> bool:
-        """Send the frame's packets; False (nothing sent) if the subscriber's transport is
-        backed up beyond SEND_BACKLOG_LIMIT."""
+        """Send the frame's packets; False if the subscriber's socket refused one (its send
+        buffer is full: the path to it is congested), the rest of the frame then unsent."""
         pair = self._nominated.get(ICE_COMPONENT_RTP)
         if pair is not self._pair:
             if pair is None:
                 raise ConnectionError("the subscriber's ICE connection is closed")
             self._pair, self._address = pair, pair.remote_addr  # a property making a tuple
-        transport = pair.protocol.transport
-        if transport.get_write_buffer_size() > SEND_BACKLOG_LIMIT:
-            return False
-        address = self._address
+        # Straight to the socket: asyncio's sendto would queue what the kernel refuses, without
+        # bound, and its checks cost about a tenth of a packet's send.
+        sock, address = pair.protocol.transport._sock, self._address
         timestamp = (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF
-        sequence_number = self._sequence_number
+        first = sequence_number = self._sequence_number
         payload_type, ssrc, history = self._payload_type, self._ssrc, self._history
         write_header, buffer, send = _HEADER_FIELDS.pack_into, self._buffer, self._protect_and_send
         payloads = frame.payloads
         last = len(payloads) - 1
         octets = 0
-        for index, payload in enumerate(payloads):
-            marker = 0x80 if index == last else 0
-            write_header(buffer, 1, marker | payload_type, sequence_number, timestamp, ssrc)
-            send(transport, address, payload)
-            history[sequence_number % RTP_HISTORY_SIZE] = (
-                sequence_number,
-                timestamp,
-                marker,
-                payload,
-            )
-            sequence_number = (sequence_number + 1) & 0xFFFF
-            octets += len(payload)
+        try:
+            for index, payload in enumerate(payloads):
+                marker = 0x80 if index == last else 0
+                write_header(buffer, 1, marker | payload_type, sequence_number, timestamp, ssrc)
+                # Numbered before it is sent: once protected, an index is never used again
+                # (libsrtp refuses, as the keystream would repeat), so a refused packet keeps its
+                # number and stays in the history for a NACK.
+                history[sequence_number % RTP_HISTORY_SIZE] = (
+                    sequence_number,
+                    timestamp,
+                    marker,
+                    payload,
+                )
+                sequence_number = (sequence_number + 1) & 0xFFFF
+                octets += len(payload)
+                send(sock, address, payload)
+        except OSError:  # BlockingIOError, or the kernel's ENOBUFS and the like
+            whole = False
+        else:
+            whole = True
         self._sequence_number = sequence_number
         # What aiortc's RTCP sender reports read (its own _run_rtp would have kept them).
         state = self._sender_state
         state[_NTP_TIMESTAMP] = sent_at
         state[_RTP_TIMESTAMP] = timestamp
-        state[_PACKET_COUNT] += len(payloads)
+        state[_PACKET_COUNT] += (sequence_number - first) & 0xFFFF
         state[_OCTET_COUNT] += octets
-        return True
+        return whole
 
     def retransmit(self, sequence_number: int) -> None:
         kept = self._history[sequence_number % RTP_HISTORY_SIZE]
@@ -524,9 +534,10 @@ class RtpWriter:
             payload = _SEQUENCE_NUMBER.pack(sequence_number) + payload
             self._rtx_sequence_number = (self._rtx_sequence_number + 1) & 0xFFFF
         _HEADER_FIELDS.pack_into(self._buffer, 1, *fields)
-        self._protect_and_send(pair.protocol.transport, pair.remote_addr, payload)
+        with contextlib.suppress(OSError):  # a congested path: the subscriber may ask again
+            self._protect_and_send(pair.protocol.transport._sock, pair.remote_addr, payload)
 
-    def _protect_and_send(self, transport: Any, address: tuple[str, int], payload: bytes) -> None:
+    def _protect_and_send(self, sock: Any, address: tuple[str, int], payload: bytes) -> None:
         """The packet whose header fields were just written, with this payload behind them."""
         start = self._header_length
         end = start + len(payload)
@@ -536,8 +547,7 @@ class RtpWriter:
         status = lib.srtp_protect(self._srtp_context, self._packet, length)
         if status:
             raise pylibsrtp.Error(f"srtp_protect failed with status {status}")
-        # asyncio sends at once or copies what it has to buffer: the view may be reused.
-        transport.sendto(self._view[: length[0]], address)
+        sock.sendto(self._view[: length[0]], address)
 
 
 class ForwardedTrack(MediaStreamTrack):

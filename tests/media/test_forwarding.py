@@ -20,7 +20,6 @@ from aiortc.rtp import RtpPacket, unwrap_rtx
 from pylibsrtp import Policy, Session
 
 from signaling.media.forwarding import (
-    SEND_BACKLOG_LIMIT,
     AiortcHooksBroken,
     EncodedFrame,
     FrameAssembler,
@@ -238,16 +237,15 @@ async def test_an_audio_leg_loses_single_frames_and_never_waits() -> None:
     assert receiver.plis == []
 
 
-class FakeDatagramTransport:
+class FakeSocket:
     def __init__(self) -> None:
         self.sent: list[tuple[bytes, tuple[str, int]]] = []
-        self.buffered = 0
+        self.full = False
 
     def sendto(self, data: bytes, address: tuple[str, int]) -> None:
+        if self.full:
+            raise BlockingIOError
         self.sent.append((bytes(data), address))
-
-    def get_write_buffer_size(self) -> int:
-        return self.buffered
 
 
 SUBSCRIBER = ("127.0.0.1", 40000)
@@ -273,10 +271,11 @@ def negotiated_sender() -> RTCRtpSender:
     return sender
 
 
-def writer_for(sender: RTCRtpSender) -> tuple[RtpWriter, FakeDatagramTransport, Session]:
+def writer_for(sender: RTCRtpSender) -> tuple[RtpWriter, FakeSocket, Session]:
     outbound, inbound = srtp_pair()
-    socket = FakeDatagramTransport()
-    pair = SimpleNamespace(protocol=SimpleNamespace(transport=socket), remote_addr=SUBSCRIBER)
+    socket = FakeSocket()
+    transport = SimpleNamespace(_sock=socket)  # asyncio's UDP transport keeps its socket there
+    pair = SimpleNamespace(protocol=SimpleNamespace(transport=transport), remote_addr=SUBSCRIBER)
     state = vars(sender)
     template = RtpPacket(payload_type=VP8, ssrc=sender._ssrc)
     template.extensions.mid = state["_RTCRtpSender__mid"]
@@ -345,9 +344,20 @@ async def test_a_nack_is_answered_with_rtx_from_the_history() -> None:
     )
 
 
-async def test_a_backed_up_subscriber_is_sent_nothing_more() -> None:
+async def test_a_packet_the_socket_refuses_keeps_its_number_and_can_be_resent() -> None:
     sender = negotiated_sender()
-    writer, socket, _ = writer_for(sender)
-    socket.buffered = SEND_BACKLOG_LIMIT + 1
-    assert not writer.send(EncodedFrame((KEY_START,), 0, keyframe=True), sent_at=1)
-    assert socket.sent == []
+    writer, socket, inbound = writer_for(sender)
+    socket.full = True  # its send buffer is full: the path to the subscriber is congested
+    assert not writer.send(EncodedFrame((KEY_START, CONTINUATION), 0, keyframe=True), sent_at=1)
+    assert socket.sent == []  # the rest of the frame was not even tried
+    socket.full = False
+    assert writer.send(EncodedFrame((KEY_START,), 3000, keyframe=True), sent_at=2)
+    [(datagram, _)] = socket.sent
+    after = received(sender, inbound, datagram)
+    # SRTP never protects one index twice, so the refused packet used its number: the subscriber
+    # sees the gap, NACKs it, and gets it as RTX.
+    refused = (after.sequence_number - 1) % 65536
+    writer.retransmit(refused)
+    rtx = received(sender, inbound, socket.sent[-1][0])
+    original = unwrap_rtx(rtx, payload_type=VP8, ssrc=sender._ssrc)
+    assert (original.sequence_number, original.payload) == (refused, KEY_START)
