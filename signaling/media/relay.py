@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 
 from aiortc import (
     RTCConfiguration,
-    RTCIceServer,
     RTCPeerConnection,
     RTCRtpReceiver,
     RTCRtpTransceiver,
@@ -175,13 +174,14 @@ class Relay:
     def __init__(
         self,
         *,
-        ice_servers: list[RTCIceServer] | None = None,
         max_viewers: int = DEFAULT_MAX_VIEWERS,
         on_ended: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         check_aiortc_hooks()
-        # An empty list, not None: aiortc would add a public STUN server.
-        self.configuration = RTCConfiguration(iceServers=list(ice_servers or []))
+        # Host candidates only (no STUN, no TURN): a relay is reached directly, and forwarding
+        # sends on the nominated pair's own socket. An empty list, not None: aiortc would add a
+        # public STUN server.
+        self.configuration = RTCConfiguration(iceServers=[])
         self.max_viewers = max_viewers
         self.presentations: dict[int, Presentation] = {}
         self._on_ended = on_ended

@@ -148,20 +148,47 @@ async def test_a_late_joiner_decodes_a_keyframe_within_a_second(
         await close_all(publisher, early)
 
 
+class RelaySideTransport:
+    """Stands in for the datagram transport of a viewer's ICE pair at the relay: aiortc's own
+    packets (RTCP, STUN) go through it, the forwarded media straight to `_sock`."""
+
+    def __init__(self, real: Any, sock: Any) -> None:
+        self.real = real
+        self._sock = sock
+
+    def sendto(self, data: bytes, address: tuple[str, int]) -> None:
+        self.real.sendto(data, address)
+
+
+class FullSocket:
+    """A socket whose send buffer stays full (the path to the viewer is congested)."""
+
+    def __init__(self) -> None:
+        self.refused = 0
+
+    def sendto(self, data: bytes, address: tuple[str, int]) -> None:
+        self.refused += 1
+        raise BlockingIOError
+
+
+def nominated_pair(pc: Any) -> Any:
+    """The ICE pair a relay-side peer sends on."""
+    return pc.getTransceivers()[0].sender.transport.transport._connection._nominated[1]
+
+
 async def test_a_stalled_subscriber_loses_only_its_own_frames(relay: Relay) -> None:
     publisher = await publish(relay)
     watched = [await watch(relay) for _ in range(3)]
     (stalled_id, stalled), others = watched[0], [s for _, s in watched[1:]]
-    network_back = asyncio.Event()
+    pair = real = None
     try:
         assert await wait_until(lambda: all(s.video.frames >= 10 for _, s in watched), 15)
         viewer = relay.presentations[BOOTH].viewers[stalled_id]
-        transport: Any = viewer.pc.getTransceivers()[0].sender.transport
-
-        async def stuck(data: bytes) -> None:
-            await network_back.wait()
-
-        transport._send_rtp = stuck
+        pair = nominated_pair(viewer.pc)
+        real = pair.protocol.transport
+        full = FullSocket()
+        pair.protocol.transport = RelaySideTransport(real, full)
+        sent_before = {leg: leg.frames_sent for _, leg in viewer.legs}
         frames_before = [s.video.frames for s in others]
         started = time.monotonic()
         await asyncio.sleep(2.0)
@@ -170,15 +197,63 @@ async def test_a_stalled_subscriber_loses_only_its_own_frames(relay: Relay) -> N
         for subscriber, before in zip(others, frames_before, strict=True):
             rate = (subscriber.video.frames - before) / elapsed
             assert rate > 24, f"{rate:.1f} fps while another subscriber stalled"
-        legs = {leg: source for source, leg in viewer.legs}
-        stalled_video = next(leg for leg, source in legs.items() if source.kind == "video")
-        assert stalled_video.frames_dropped > 0
-        assert len(stalled_video._queue) <= 16
+        assert full.refused > 0
+        for source, leg in viewer.legs:  # audio and video share the stalled socket
+            assert leg.frames_dropped > 0, source.kind
+            assert leg.frames_sent == sent_before[leg], source.kind
         video = relay.presentations[BOOTH].tracks["video"]
+        stalled_video = next(leg for source, leg in viewer.legs if source is video)
+        assert stalled_video.needs_keyframe
         assert [leg.frames_dropped for leg in video.legs if leg is not stalled_video] == [0, 0]
     finally:
-        network_back.set()  # closing sends an RTCP BYE through the same transport
+        if pair is not None:
+            pair.protocol.transport = real
         await close_all(publisher, stalled, *others)
+
+
+class LossySocket:
+    """A socket on a path that loses every tenth video packet to the viewer."""
+
+    def __init__(self, real: Any, sender: Any) -> None:
+        self.real = real
+        self.video_ssrc, self.rtx_ssrc = sender._ssrc, sender._rtx_ssrc
+        self.video_packets = self.lost = self.resent = 0
+
+    def sendto(self, data: bytes, address: tuple[str, int]) -> None:
+        ssrc = int.from_bytes(data[8:12], "big")  # the RTP header is not encrypted
+        if ssrc == self.rtx_ssrc:
+            self.resent += 1
+        elif ssrc == self.video_ssrc:
+            self.video_packets += 1
+            if self.video_packets % 10 == 0:
+                self.lost += 1
+                return
+        self.real.sendto(data, address)
+
+
+async def test_packets_lost_on_the_way_to_a_subscriber_are_resent(relay: Relay) -> None:
+    publisher = await publish(relay)
+    viewer_id, subscriber = await watch(relay)
+    pair = real = None
+    try:
+        assert await wait_until(lambda: subscriber.video.frames >= 10, 15)
+        viewer = relay.presentations[BOOTH].viewers[viewer_id]
+        [sender] = [t.sender for t in viewer.pc.getTransceivers() if t.kind == "video"]
+        pair = nominated_pair(viewer.pc)
+        real = pair.protocol.transport
+        lossy = LossySocket(real._sock, sender)
+        pair.protocol.transport = RelaySideTransport(real, lossy)
+        frames_before, started = subscriber.video.frames, time.monotonic()
+        await asyncio.sleep(2.0)
+        rate = (subscriber.video.frames - frames_before) / (time.monotonic() - started)
+
+        assert lossy.lost >= 10
+        assert lossy.resent >= lossy.lost - 2  # NACKed and resent as RTX (the last may be due)
+        assert rate > 24, f"{rate:.1f} fps decoded over a path losing 10 % of packets"
+    finally:
+        if pair is not None:
+            pair.protocol.transport = real
+        await close_all(publisher, subscriber)
 
 
 async def test_the_publisher_leaving_ends_the_presentation_for_every_viewer(relay: Relay) -> None:
