@@ -14,6 +14,7 @@ from signaling.media import registry
 from signaling.media.peers import Publisher, Subscriber, wait_until
 from signaling.media.relay_server import RelayServer
 from tests import factories
+from tests.aiortc_peers import _peer_connections_closed  # noqa: F401  (autouse)
 from tests.channels.conftest import ws_client
 from tests.channels.test_interview import drain, next_event, request
 
