@@ -174,27 +174,30 @@ def _pdf_string(text: str) -> bytes:
     return escaped.encode("latin-1")
 
 
-def plain_pdf(lines: list[str], *, password: str | None = None) -> bytes:
-    """A one-page PDF whose text pypdf can extract (Helvetica, WinAnsi)."""
+def plain_pdf(lines: list[str], *, password: str | None = None, pages: int = 1) -> bytes:
+    """A PDF whose text pypdf can extract (Helvetica, WinAnsi): these lines on every page."""
     writer = PdfWriter()
-    page = writer.add_blank_page(595, 842)
-    font = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"),
-            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-        }
-    )
-    page[NameObject("/Resources")] = DictionaryObject(
-        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
+        )
     )
     content = b"BT /F1 12 Tf 72 800 Td 16 TL " + b" ".join(
         b"(" + _pdf_string(line) + b") '" for line in lines
     )
-    stream = DecodedStreamObject()
-    stream.set_data(content + b" ET")
-    page[NameObject("/Contents")] = writer._add_object(stream)
+    for _ in range(pages):
+        page = writer.add_blank_page(595, 842)
+        page[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
+        )
+        stream = DecodedStreamObject()
+        stream.set_data(content + b" ET")
+        page[NameObject("/Contents")] = writer._add_object(stream)
     if password is not None:
         writer.encrypt(user_password=password, owner_password=password + "-owner")
     out = io.BytesIO()
