@@ -6,6 +6,7 @@ write per process, not per socket), attendances name the process holding them, a
 """
 
 import asyncio
+import logging
 import os
 import secrets
 import socket
@@ -16,6 +17,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from fairplatform.models import WebProcessHeartbeat
+
+logger = logging.getLogger(__name__)
 
 PROCESS_NAME = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 _beats: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]]" = (
@@ -45,5 +48,10 @@ def heartbeat_record(process: str) -> None:
 
 async def _beat(every: int) -> None:
     while True:
-        await database_sync_to_async(heartbeat_record)(PROCESS_NAME)
+        try:
+            await database_sync_to_async(heartbeat_record)(PROCESS_NAME)
+        except Exception:
+            # A database blip must not stop the beat for good: this process would then look
+            # dead and its people would drop out of their calls.
+            logger.exception("web process heartbeat not recorded; trying again")
         await asyncio.sleep(every)
