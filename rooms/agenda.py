@@ -440,9 +440,10 @@ def bookings_release_for_erasure(*, user: User, now: datetime) -> int:
     """The person's account is being deleted (in the caller's transaction): their upcoming
     bookings are cancelled, whatever the cut-off, and each slot goes to the waitlist or opens."""
     upcoming = dict(
-        Booking.objects.filter(
-            candidate=user, state=Booking.State.BOOKED, slot__starts_at__gt=now
-        ).values_list("pk", "slot_id")
+        Booking.objects.filter(candidate=user, state=Booking.State.BOOKED, slot__starts_at__gt=now)
+        # A fair taken back to draft offers no slots: nothing there to hand on.
+        .exclude(slot__fair__status=Fair.Status.DRAFT)
+        .values_list("pk", "slot_id")
     )
     slots = _locked_slots(sorted(set(upcoming.values())))
     for booking_id, slot_id in upcoming.items():

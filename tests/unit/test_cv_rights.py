@@ -18,7 +18,7 @@ from candidates.tasks import cv_purge_expired
 from fairplatform.models import AuditEntry
 from rooms import agenda
 from rooms.interviews import interview_chat_post
-from rooms.models import Booking, QueueEntry, Slot
+from rooms.models import Booking, Fair, QueueEntry, Slot
 from rooms.queues import queue_join
 from tests import cv_samples, factories
 from tests.conftest import client_for, streamed_body
@@ -243,3 +243,15 @@ def test_deleting_the_account_frees_its_upcoming_interview_slots(mario):
     assert response.status_code == 302
     assert not Booking.objects.exists()
     assert Slot.objects.get(pk=booking.slot_id).state == Slot.State.OPEN
+
+
+def test_deleting_the_account_works_when_a_booked_fair_went_back_to_draft(mario):
+    booking, _host = book_upcoming_slot(mario, factories.employer())
+    Fair.objects.filter(pk=booking.slot.fair_id).update(status=Fair.Status.DRAFT)
+
+    response = client_for(mario).post(
+        "/candidates/account/delete/", {"confirmation": factories.PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert not Booking.objects.exists()
