@@ -11,6 +11,7 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,9 +41,10 @@ class SmsMessage:
     reference: str
 
 
-class BaseSmsBackend:
+class BaseSmsBackend(ABC):
+    @abstractmethod
     def send(self, message: SmsMessage) -> str:
-        raise NotImplementedError
+        """Hand the message to the provider; return the provider's id for it."""
 
 
 class ConsoleBackend(BaseSmsBackend):
