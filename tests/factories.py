@@ -13,8 +13,9 @@ from stdnum.it import iva
 from accounts.models import Membership, Organisation, User
 from employers.classifications import load_sector_sections
 from employers.models import Employer, SectorSection, Vacancy
+from rooms import agenda
 from rooms.interviews import interview_start
-from rooms.models import Booth, Fair, InterviewSession
+from rooms.models import Booking, Booth, Fair, InterviewSession
 
 _sequence = itertools.count(1)
 PASSWORD = "correct-horse-battery-9"
@@ -125,3 +126,22 @@ def png_upload(
         return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
     image.save(out, format="PNG")
     return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
+def booking(
+    candidate: User, *, employer_: Employer | None = None, hours_into_the_fair: int = 1
+) -> Booking:
+    """A 20-minute slot at a booth of a fair starting tomorrow, published by a recruiter of the
+    employer (`booking.slot.host`) and booked by the candidate."""
+    place = booth(employer_=employer_)
+    host = member(place.employer.organisation, Membership.Role.RECRUITER)
+    start = place.fair.starts_at + timedelta(hours=hours_into_the_fair)
+    slot = agenda.slots_publish(
+        actor=host,
+        fair_id=place.fair_id,
+        booth_id=place.pk,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=20),
+        length_minutes=20,
+    )[0]
+    return agenda.booking_create(actor=candidate, slot_id=slot.pk)

@@ -1,14 +1,11 @@
 """Candidates choose how interview messages reach them; reminders follow the choice."""
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
 
 from accounts.models import Membership
 from accounts.services import candidate_register
 from fairplatform.models import AuditEntry
-from rooms import agenda
 from rooms.models import Notification
 from tests import factories
 from tests.conftest import client_for
@@ -27,42 +24,28 @@ def register(*, email: str | None, phone: str | None):
     )
 
 
-def book(candidate, *, hours_into_the_fair: int = 1):
-    booth = factories.booth()
-    host = factories.member(booth.employer.organisation, Membership.Role.RECRUITER)
-    start = booth.fair.starts_at + timedelta(hours=hours_into_the_fair)
-    slot = agenda.slots_publish(
-        actor=host,
-        fair_id=booth.fair_id,
-        booth_id=booth.pk,
-        starts_at=start,
-        ends_at=start + timedelta(minutes=20),
-        length_minutes=20,
-        buffer_minutes=0,
-    )[0]
-    return agenda.booking_create(actor=candidate, slot_id=slot.pk)
-
-
 def channels_of(booking) -> set[str]:
     return set(Notification.objects.filter(booking=booking).values_list("channel", flat=True))
 
 
 def test_messages_go_the_way_the_candidate_chose_on_the_cv_page():
     anna = register(email="anna@example.org", phone="+393331112233")
-    assert channels_of(book(anna)) == {"sms"}  # registering with a mobile number chooses SMS
+    assert channels_of(factories.booking(anna)) == {
+        "sms"
+    }  # registering with a mobile number chooses SMS
 
     client = client_for(anna)
     assert "How we reach you" in client.get("/candidates/cv/").content.decode()
     response = client.post("/candidates/contact/", {"preferred_channel": "email"})
 
     assert response.status_code == 302
-    assert channels_of(book(anna, hours_into_the_fair=3)) == {"email"}
+    assert channels_of(factories.booking(anna, hours_into_the_fair=3)) == {"email"}
     assert AuditEntry.objects.filter(action="candidates.contact.set").count() == 1
 
 
 def test_people_without_a_candidate_profile_get_every_channel_they_have():
     staff_member = factories.user(email="sara@example.org", phone="+393334445566")
-    assert channels_of(book(staff_member)) == {"sms", "email"}
+    assert channels_of(factories.booking(staff_member)) == {"sms", "email"}
 
 
 @pytest.mark.parametrize(

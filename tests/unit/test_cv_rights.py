@@ -16,7 +16,6 @@ from candidates.models import CandidateProfile, ConsentRecord, CVShare, CVVersio
 from candidates.services import cv_share, cv_upload, profile_photo_set
 from candidates.tasks import cv_purge_expired
 from fairplatform.models import AuditEntry
-from rooms import agenda
 from rooms.interviews import interview_chat_post
 from rooms.models import Booking, Fair, QueueEntry, Slot
 from rooms.queues import queue_join
@@ -196,25 +195,9 @@ def test_beat_runs_the_purge():
     assert settings.CV_RETENTION_DAYS == 730
 
 
-def book_upcoming_slot(candidate, employer):
-    booth = factories.booth(employer_=employer)
-    host = factories.member(employer.organisation, Membership.Role.RECRUITER)
-    start = booth.fair.starts_at + timedelta(hours=1)
-    slot = agenda.slots_publish(
-        actor=host,
-        fair_id=booth.fair_id,
-        booth_id=booth.pk,
-        starts_at=start,
-        ends_at=start + timedelta(minutes=20),
-        length_minutes=20,
-        buffer_minutes=0,
-    )[0]
-    return agenda.booking_create(actor=candidate, slot_id=slot.pk), host
-
-
 def test_the_export_holds_bookings_the_messages_about_them_and_what_the_candidate_wrote(mario):
-    employer = factories.employer("Vesuvio Cloud S.r.l.")
-    booking, host = book_upcoming_slot(mario, employer)
+    booking = factories.booking(mario, employer_=factories.employer("Vesuvio Cloud S.r.l."))
+    host = booking.slot.host
     interview = factories.booth_call(host, mario)
     interview_chat_post(actor=mario, session_id=interview.pk, text="Buongiorno!")
     interview_chat_post(actor=host, session_id=interview.pk, text="Benvenuto")
@@ -233,7 +216,7 @@ def test_the_export_holds_bookings_the_messages_about_them_and_what_the_candidat
 
 
 def test_deleting_the_account_frees_its_upcoming_interview_slots(mario):
-    booking, _host = book_upcoming_slot(mario, factories.employer())
+    booking = factories.booking(mario)
     assert Slot.objects.get(pk=booking.slot_id).state == Slot.State.BOOKED
 
     response = client_for(mario).post(
@@ -246,7 +229,7 @@ def test_deleting_the_account_frees_its_upcoming_interview_slots(mario):
 
 
 def test_deleting_the_account_works_when_a_booked_fair_went_back_to_draft(mario):
-    booking, _host = book_upcoming_slot(mario, factories.employer())
+    booking = factories.booking(mario)
     Fair.objects.filter(pk=booking.slot.fair_id).update(status=Fair.Status.DRAFT)
 
     response = client_for(mario).post(
