@@ -490,3 +490,18 @@ def test_a_host_who_left_the_employer_can_no_longer_cancel_their_slots(recruiter
     assert refused.value.code == "agenda.slot_not_found"  # as for anyone without access
     slot.refresh_from_db()
     assert slot.state == Slot.State.OPEN
+
+
+def test_without_advisory_locks_the_demo_database_still_sends_each_message_once(
+    recruiter, booth, candidate, monkeypatch
+):
+    """`make run` keeps its data in SQLite, which has neither pg_try_advisory_lock nor ANY()."""
+    booking = agenda.booking_create(actor=candidate, slot_id=publish(recruiter, booth)[0].pk)
+    booked = list(
+        Notification.objects.filter(booking=booking, kind="booked").values_list("pk", flat=True)
+    )
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    first = reminders.send_many(notification_ids=booked).states
+    again = reminders.send_many(notification_ids=booked).states
+    assert set(first.values()) == {"sent"}
+    assert set(again.values()) == {"skipped"}
