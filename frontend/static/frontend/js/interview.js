@@ -1345,6 +1345,7 @@
       return new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
         hour: "2-digit",
         minute: "2-digit",
+        hourCycle: "h23", // 24-hour, as the times the server writes
       }).format(when);
     } catch (err) {
       return when.toLocaleTimeString();

@@ -11,6 +11,7 @@
     month: "short",
     hour: "2-digit",
     minute: "2-digit",
+    hourCycle: "h23", // 24-hour, as the times the server writes
     timeZone: here,
   });
   for (const time of document.querySelectorAll("time[datetime][data-zone]")) {

@@ -31,6 +31,7 @@
   const clock = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
     hour: "2-digit",
     minute: "2-digit",
+    hourCycle: "h23", // 24-hour, as the times the server writes
   });
   const dateFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
     dateStyle: "medium",
