@@ -30,11 +30,13 @@ from frontend.staff_views import _organiser_orgs, _staff_object, _user, staff_on
 from rooms.agenda import invitation_create
 from rooms.models import Fair, FairSeries
 from rooms.proposals import (
+    fair_dismissed_proposals,
     fair_nuts_codes,
     fair_proposals,
     proposals_approve,
     proposals_chosen,
     proposals_dismiss,
+    proposals_restore,
 )
 from rooms.series import describe_rule, series_save
 
@@ -109,6 +111,7 @@ def fair_proposals_page(request: HttpRequest, fair_id: int) -> HttpResponse:
         {
             "fair": fair,
             "proposals": fair_proposals(actor=user, fair=fair),
+            "dismissed": fair_dismissed_proposals(actor=user, fair=fair),
             "nuts_codes": fair_nuts_codes(fair),
         },
     )
@@ -160,6 +163,28 @@ def fair_proposals_dismiss(request: HttpRequest, fair_id: int) -> HttpResponse:
                 len(dismissed),
             )
             % {"count": len(dismissed)},
+        )
+    return redirect("staff:fair_proposals", fair_id=fair.pk)
+
+
+@staff_only
+@require_POST
+def fair_proposals_restore(request: HttpRequest, fair_id: int) -> HttpResponse:
+    fair = _staff_object(request, Fair.objects.all(), fair_id, Perm.FAIR_MANAGE)
+    ids = [int(v) for v in request.POST.getlist("vacancy") if v.isdigit()]
+    try:
+        restored = proposals_restore(actor=_user(request), fair=fair, vacancy_ids=ids)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d vacancy is proposed for this fair again.",
+                "%(count)d vacancies are proposed for this fair again.",
+                restored,
+            )
+            % {"count": restored},
         )
     return redirect("staff:fair_proposals", fair_id=fair.pk)
 

@@ -47,6 +47,11 @@ urlpatterns = [
         name="fair_proposals_dismiss",
     ),
     path(
+        "fairs/<int:fair_id>/proposals/restore/",
+        staff_match_views.fair_proposals_restore,
+        name="fair_proposals_restore",
+    ),
+    path(
         "vacancies/<int:vacancy_id>/candidates/",
         staff_match_views.vacancy_preselection,
         name="vacancy_preselection",

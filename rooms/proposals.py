@@ -158,3 +158,28 @@ def proposals_dismiss(*, actor: User, fair: Fair, vacancy_ids: list[int]) -> lis
         vacancies=[v.pk for v in chosen],
     )
     return chosen
+
+
+def fair_dismissed_proposals(*, actor: User, fair: Fair) -> list[DismissedProposal]:
+    """What organisers dismissed for this fair, newest first, so a mistaken click can be undone."""
+    require(actor, Perm.FAIR_MANAGE, fair)
+    return list(
+        fair.dismissed_proposals.select_related("vacancy__employer", "dismissed_by").order_by(
+            "-dismissed_at", "-pk"
+        )
+    )
+
+
+@transaction.atomic
+def proposals_restore(*, actor: User, fair: Fair, vacancy_ids: list[int]) -> int:
+    """Propose these dismissed vacancies for this fair again (when they still match it)."""
+    require(actor, Perm.FAIR_MANAGE, fair)
+    dismissed = fair.dismissed_proposals.filter(vacancy_id__in=vacancy_ids)
+    restored = sorted(dismissed.values_list("vacancy_id", flat=True))
+    if not restored:
+        raise DomainError(
+            "proposal.not_dismissed", _("These vacancies are not dismissed for this fair.")
+        )
+    dismissed.delete()
+    audit_record(actor=actor, action="rooms.proposals.restored", obj=fair, vacancies=restored)
+    return len(restored)

@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, expect
 from accounts.models import Membership
 from accounts.services import candidate_register
 from candidates.match_features import match_features_refresh
-from rooms.models import Invitation
+from rooms.models import DismissedProposal, Fair, Invitation
 from tests import factories
 from tests.axe import axe_violations
 from tests.browser.test_cv import fits, signed_in
@@ -70,3 +70,39 @@ def test_ranked_vacancies_and_preselection_on_a_phone(browser: Browser, live_ser
     expect(desk.get_by_text("Anna Esposito is invited to book an interview")).to_be_visible()
     assert Invitation.objects.filter(candidate=anna, vacancy=near).exists()
     assert axe_violations(desk) == []
+
+
+def test_an_organiser_dismisses_a_proposal_and_brings_it_back_on_a_phone(
+    browser: Browser, live_server, cpi, organiser
+):
+    fair = factories.fair(organiser=cpi, title="ICT Campania", status=Fair.Status.DRAFT)
+    acme = factories.employer("Acme")
+    for title in ("Sviluppatore", "Sistemista"):
+        vacancy = factories.vacancy(acme, title)
+        vacancy.nuts3 = "ITF33"
+        vacancy.save()
+
+    page = signed_in(browser, live_server.url, organiser, **PHONE).new_page()
+    page.goto(f"{live_server.url}/staff/fairs/{fair.pk}/proposals/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Proposed for this fair")
+    assert axe_violations(page) == []
+    assert fits(page)
+    # A tap on the label, as on a phone (Bootstrap Italia draws the box over the input).
+    page.locator("label", has_text="Sviluppatore").click()
+    expect(page.get_by_label("Sviluppatore")).not_to_be_checked()
+    page.get_by_role("button", name="Dismiss… (Acme)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dismiss these proposals?")
+    page.get_by_role("button", name="Yes, dismiss them").click()
+
+    expect(page.get_by_text("1 vacancy dismissed")).to_be_visible()
+    dismissed = page.get_by_role("region", name="Dismissed for this fair")
+    expect(dismissed.get_by_text("Sistemista · Acme")).to_be_visible()
+    expect(page.get_by_label("Sistemista")).to_have_count(0)
+    assert axe_violations(page) == []
+    assert fits(page)
+    dismissed.get_by_role("button", name="Propose again (Sistemista)").click()
+
+    expect(page.get_by_text("1 vacancy is proposed for this fair again")).to_be_visible()
+    expect(page.get_by_label("Sistemista")).to_be_checked()
+    expect(page.get_by_role("region", name="Dismissed for this fair")).to_have_count(0)
+    assert not DismissedProposal.objects.exists()

@@ -16,7 +16,12 @@ from employers.models import Vacancy
 from fairplatform.celery import app
 from fairplatform.errors import Forbidden
 from rooms.models import DismissedProposal, Fair, FairSeries, Invitation
-from rooms.proposals import fair_proposals, proposals_approve, proposals_dismiss
+from rooms.proposals import (
+    fair_proposals,
+    proposals_approve,
+    proposals_dismiss,
+    proposals_restore,
+)
 from rooms.series import nth_weekday, series_dates, series_extend
 from tests import factories
 from tests.conftest import client_for
@@ -302,6 +307,48 @@ def test_only_the_fairs_organisers_dismiss_its_proposals(cpi):
     assert not DismissedProposal.objects.exists()
     with pytest.raises(Forbidden):
         proposals_dismiss(actor=stranger, fair=fair, vacancy_ids=[vacancy.pk])
+
+
+def test_a_dismissed_proposal_can_be_proposed_again(cpi, organiser):
+    fair = factories.fair(organiser=cpi, status=Fair.Status.DRAFT)
+    dropped = open_vacancy(factories.employer("Acme"), title="Sistemista", nuts3="ITF33")
+    client = client_for(organiser)
+    client.post(
+        f"/staff/fairs/{fair.pk}/proposals/dismiss/", {"vacancy": [dropped.pk], "confirm": "yes"}
+    )
+    page = client.get(f"/staff/fairs/{fair.pk}/proposals/").content.decode()
+    assert "Dismissed for this fair" in page
+    assert "every matching vacancy is already at a booth or dismissed" in page
+    restore = f"/staff/fairs/{fair.pk}/proposals/restore/"
+    assert f'action="{restore}"' in page
+
+    done = client.post(restore, {"vacancy": [dropped.pk]}, follow=True)
+
+    assert "1 vacancy is proposed for this fair again" in done.content.decode()
+    assert not DismissedProposal.objects.exists()
+    assert [v.pk for p in fair_proposals(actor=organiser, fair=fair) for v in p.vacancies] == [
+        dropped.pk
+    ]
+    assert "Dismissed for this fair" not in done.content.decode()
+    twice = client.post(restore, {"vacancy": [dropped.pk]}, follow=True)
+    assert "not dismissed for this fair" in twice.content.decode()
+
+
+def test_only_the_fairs_organisers_propose_a_dismissed_vacancy_again(cpi, organiser):
+    fair = factories.fair(organiser=cpi)
+    acme = factories.employer("Acme")
+    vacancy = open_vacancy(acme, nuts3="ITF33")
+    proposals_dismiss(actor=organiser, fair=fair, vacancy_ids=[vacancy.pk])
+    stranger = factories.member(factories.organisation(), Membership.Role.ORGANISER)
+    recruiter = factories.member(acme.organisation, Membership.Role.RECRUITER)
+    for person in (stranger, recruiter):
+        response = client_for(person).post(
+            f"/staff/fairs/{fair.pk}/proposals/restore/", {"vacancy": [vacancy.pk]}
+        )
+        assert response.status_code == 404
+    assert DismissedProposal.objects.count() == 1
+    with pytest.raises(Forbidden):
+        proposals_restore(actor=stranger, fair=fair, vacancy_ids=[vacancy.pk])
 
 
 def test_proposals_are_for_the_fairs_organisers_only(cpi):
