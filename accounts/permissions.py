@@ -22,7 +22,9 @@ class Perm(StrEnum):
     FAIR_CREATE = "fair:create"
     FAIR_VIEW = "fair:view"
     FAIR_MANAGE = "fair:manage"
+    BOOTH_VIEW = "booth:view"
     BOOTH_EDIT = "booth:edit"
+    BOOTH_ANSWER = "booth:answer"
     EMPLOYER_EDIT = "employer:edit"
     STAFF_ACCOUNT_CREATE = "organisation:staff.create"
     EMPLOYER_CREATE = "employer:create"
@@ -98,6 +100,16 @@ def _can_edit_booth(user: Actor, booth: Any) -> bool:
     )
 
 
+def _can_view_booth(user: Actor, booth: Any) -> bool:
+    """As its fair; a booth its employer has not confirmed only for whoever may edit it."""
+    return _can_view_fair(user, booth.fair) and (booth.is_confirmed or _can_edit_booth(user, booth))
+
+
+def _answers_for_employer(user: Actor, booth: Any) -> bool:
+    """Taking part in a fair is the employer's own decision: its people, not the organisers."""
+    return has_role(user, booth.employer.organisation_id, Role.EMPLOYER_ADMIN, Role.RECRUITER)
+
+
 def _can_edit_employer(user: Actor, employer: Any) -> bool:
     return has_role(user, employer.organisation_id, Role.EMPLOYER_ADMIN)
 
@@ -168,7 +180,12 @@ def _can_manage_slot(user: Actor, slot: Any) -> bool:
 
 
 def _can_book_slot(user: Actor, slot: Any) -> bool:
-    return user.is_authenticated and slot.host_id != user.pk and _can_view_fair(user, slot.fair)
+    return (
+        user.is_authenticated
+        and slot.host_id != user.pk
+        and _can_view_fair(user, slot.fair)
+        and (slot.booth is None or slot.booth.is_confirmed)
+    )
 
 
 def _can_cancel_booking(user: Actor, booking: Any) -> bool:
@@ -198,7 +215,9 @@ RULES: dict[Perm, Callable[[Actor, Any], bool]] = {
     Perm.FAIR_CREATE: _organises,
     Perm.FAIR_VIEW: _can_view_fair,
     Perm.FAIR_MANAGE: _can_manage_fair,
+    Perm.BOOTH_VIEW: _can_view_booth,
     Perm.BOOTH_EDIT: _can_edit_booth,
+    Perm.BOOTH_ANSWER: _answers_for_employer,
     Perm.EMPLOYER_EDIT: _can_edit_employer,
     Perm.STAFF_ACCOUNT_CREATE: _can_create_staff,
     Perm.EMPLOYER_CREATE: lambda user, _obj: _is_organiser_anywhere(user),

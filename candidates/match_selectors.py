@@ -169,10 +169,11 @@ def preselection(
 
 
 def invitation_booths(*, vacancy: Vacancy, now: datetime | None = None) -> QuerySet[Booth]:
-    """Booths showing this vacancy at fairs that have not ended: where an invitation leads."""
+    """Booths showing this vacancy at fairs that have not ended, confirmed by the employer:
+    where an invitation leads."""
     now = now or timezone.now()
     return (
-        vacancy.booths.filter(fair__ends_at__gt=now)
+        vacancy.booths.filter(fair__ends_at__gt=now, participation=Booth.Participation.CONFIRMED)
         .exclude(fair__status=Fair.Status.CLOSED)
         .select_related("fair", "employer")
         .order_by("fair__starts_at")
@@ -205,7 +206,11 @@ def fair_vacancies_for(
     case-insensitive containment, enough for a fair's few hundred), sector and place, ranked by
     the candidate's match (best first), else by title."""
     vacancies = (
-        Vacancy.objects.filter(open_vacancy_filter(), booths__fair=fair)
+        Vacancy.objects.filter(
+            open_vacancy_filter(),
+            booths__fair=fair,
+            booths__participation=Booth.Participation.CONFIRMED,
+        )
         .select_related("employer", "sector")
         .distinct()
     )

@@ -28,7 +28,7 @@ from frontend.forms import apply_validation_error
 from frontend.match_forms import FairSeriesForm, PreselectionFilterForm, VacancySkillsForm
 from frontend.staff_views import _organiser_orgs, _staff_object, _user, staff_only
 from rooms.agenda import invitation_create
-from rooms.models import Fair, FairSeries
+from rooms.models import Booth, Fair, FairSeries
 from rooms.proposals import (
     fair_dismissed_proposals,
     fair_nuts_codes,
@@ -39,6 +39,7 @@ from rooms.proposals import (
     proposals_restore,
 )
 from rooms.series import describe_rule, series_save
+from rooms.services import booth_answer
 
 
 @staff_only
@@ -127,11 +128,22 @@ def fair_proposals_approve(request: HttpRequest, fair_id: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(
-            request,
-            _("Approved: shown at the booth of %(names)s.")
-            % {"names": ", ".join(b.employer.legal_name for b in booths)},
-        )
+        shown = [b.employer.legal_name for b in booths if b.is_confirmed]
+        asked = [b.employer.legal_name for b in booths if not b.is_confirmed]
+        if shown:
+            messages.success(
+                request,
+                _("Approved: shown at the booth of %(names)s.") % {"names": ", ".join(shown)},
+            )
+        if asked:
+            messages.success(
+                request,
+                _(
+                    "Approved: %(names)s must confirm taking part; candidates see the booth "
+                    "once they do."
+                )
+                % {"names": ", ".join(asked)},
+            )
     return redirect("staff:fair_proposals", fair_id=fair.pk)
 
 
@@ -187,6 +199,49 @@ def fair_proposals_restore(request: HttpRequest, fair_id: int) -> HttpResponse:
             % {"count": restored},
         )
     return redirect("staff:fair_proposals", fair_id=fair.pk)
+
+
+@staff_only
+@require_POST
+def booth_participation_confirm(request: HttpRequest, booth_id: int) -> HttpResponse:
+    booth = _staff_object(
+        request, Booth.objects.select_related("fair", "employer"), booth_id, Perm.BOOTH_ANSWER
+    )
+    try:
+        booth_answer(actor=_user(request), booth=booth, confirm=True)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("%(employer)s takes part in %(fair)s: candidates now see its booth.")
+            % {"employer": booth.employer.legal_name, "fair": booth.fair.title},
+        )
+    return redirect("staff:dashboard")
+
+
+@staff_only
+@require_POST
+def booth_participation_decline(request: HttpRequest, booth_id: int) -> HttpResponse:
+    """First a page that asks for confirmation (nothing changes), then, confirmed, the answer."""
+    booth = _staff_object(
+        request, Booth.objects.select_related("fair", "employer"), booth_id, Perm.BOOTH_ANSWER
+    )
+    if request.POST.get("confirm") != "yes":
+        return render(request, "frontend/staff/booth_decline.html", {"booth": booth})
+    try:
+        booth_answer(actor=_user(request), booth=booth, confirm=False)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _(
+                "Declined: %(employer)s does not take part in %(fair)s. The organisers see your answer."
+            )
+            % {"employer": booth.employer.legal_name, "fair": booth.fair.title},
+        )
+    return redirect("staff:dashboard")
 
 
 def _int(value: str | None, default: int = 0) -> int:

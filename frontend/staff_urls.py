@@ -47,6 +47,16 @@ urlpatterns = [
         name="fair_proposals_dismiss",
     ),
     path(
+        "booths/<int:booth_id>/participation/confirm/",
+        staff_match_views.booth_participation_confirm,
+        name="booth_participation_confirm",
+    ),
+    path(
+        "booths/<int:booth_id>/participation/decline/",
+        staff_match_views.booth_participation_decline,
+        name="booth_participation_decline",
+    ),
+    path(
         "fairs/<int:fair_id>/proposals/restore/",
         staff_match_views.fair_proposals_restore,
         name="fair_proposals_restore",

@@ -48,6 +48,7 @@ from rooms.selectors import (
     agenda_of,
     booking_counts_of_fair,
     booth_open_vacancies,
+    booths_awaiting_answer,
     booths_editable_by,
     fairs_managed_by,
     interviews_of,
@@ -105,6 +106,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "fairs": fairs_managed_by(user=user),
             "booths": booths_editable_by(user=user),
+            "booth_invitations": booths_awaiting_answer(user=user),
             "can_create_fairs": bool(_organiser_orgs(user)),
             "can_create_employers": can(user, Perm.EMPLOYER_CREATE),
             "can_import_vacancies": can(user, Perm.VACANCY_IMPORT),

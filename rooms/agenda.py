@@ -166,7 +166,13 @@ def _series(
 def _vacancy_for(fair: Fair, booth: Booth | None, vacancy_id: int | None) -> Vacancy | None:
     if vacancy_id is None:
         return None
-    offered = booth.vacancies.all() if booth else Vacancy.objects.filter(booths__fair=fair)
+    offered = (
+        booth.vacancies.all()
+        if booth
+        else Vacancy.objects.filter(
+            booths__fair=fair, booths__participation=Booth.Participation.CONFIRMED
+        )
+    )
     vacancy = offered.filter(pk=vacancy_id).first()
     if vacancy is None:
         raise DomainError("agenda.invalid_vacancy", _("This position is not offered here."))
@@ -481,6 +487,11 @@ def invitation_create(
     if booth is None:
         raise NotFound("booth.not_found", _("This booth does not exist."))
     require(actor, Perm.BOOKING_INVITE, booth)
+    if not booth.is_confirmed:
+        raise DomainError(
+            "agenda.booth_not_confirmed",
+            _("Candidates can be invited once the employer has confirmed this booth."),
+        )
     if expires_at <= now:
         raise DomainError("agenda.invalid", _("An invitation must expire in the future."))
     invitation = Invitation.objects.create(
@@ -519,7 +530,7 @@ def booking_window_set(
 def waitlist_join(*, actor: User, booth_id: int, vacancy_id: int | None = None) -> WaitlistEntry:
     booth = (
         Booth.objects.select_related("fair", "employer")
-        .filter(pk=booth_id)
+        .filter(pk=booth_id, participation=Booth.Participation.CONFIRMED)
         .exclude(fair__status=Fair.Status.DRAFT)
         .first()
     )

@@ -234,6 +234,13 @@ class DismissedProposal(models.Model):
 class Booth(BaseModel):
     """An employer's place at one fair."""
 
+    class Participation(models.TextChoices):
+        # A booth approved from the fair's proposals waits for its employer: until they
+        # confirm, candidates neither see it nor can queue or book there.
+        INVITED = "invited", _("Awaiting the employer's confirmation")
+        CONFIRMED = "confirmed", _("Confirmed by the employer")
+        DECLINED = "declined", _("Declined by the employer")
+
     fair = models.ForeignKey(Fair, on_delete=models.CASCADE, related_name="booths")
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="booths")
     headline = models.CharField(_("headline"), max_length=160, blank=True)
@@ -249,6 +256,17 @@ class Booth(BaseModel):
     closes_at = models.DateTimeField(
         _("closes"), null=True, blank=True, help_text=_("Empty: when the fair ends.")
     )
+    # Booths organisers set up by hand were agreed with the employer beforehand: confirmed.
+    participation = models.CharField(
+        _("participation"),
+        max_length=10,
+        choices=Participation.choices,
+        default=Participation.CONFIRMED,
+    )
+    participation_answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    participation_answered_at = models.DateTimeField(null=True, blank=True)
     queue_paused = models.BooleanField(_("queue paused"), default=False)
     call_grace_seconds = models.PositiveSmallIntegerField(
         _("seconds to answer a call"),
@@ -276,6 +294,10 @@ class Booth(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.employer} @ {self.fair}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.participation == self.Participation.CONFIRMED
 
     def clean(self) -> None:
         if not self.fair_id:

@@ -16,7 +16,7 @@ from employers.selectors import vacancies_open
 from fairplatform.audit import audit_record
 from fairplatform.errors import DomainError
 from rooms.models import Booth, DismissedProposal, Fair
-from rooms.services import booth_create, booth_update
+from rooms.services import booth_create, booth_invite_again, booth_update
 
 
 def fair_nuts_codes(fair: Fair) -> list[str]:
@@ -103,7 +103,8 @@ def fair_proposals(*, actor: User, fair: Fair) -> list[Proposal]:
 
 @transaction.atomic
 def proposals_approve(*, actor: User, fair: Fair, vacancy_ids: list[int]) -> list[Booth]:
-    """Show these vacancies at the fair: each employer's booth is created if it has none."""
+    """Show these vacancies at the fair. An employer without a booth gets one that waits for
+    its confirmation (`booth_answer`); one that declined is asked again."""
     chosen = proposals_chosen(actor=actor, fair=fair, vacancy_ids=vacancy_ids)
     if any(v.employer is None for v in chosen):
         raise DomainError(
@@ -118,7 +119,14 @@ def proposals_approve(*, actor: User, fair: Fair, vacancy_ids: list[int]) -> lis
     for employer_id, vacancies in by_employer.items():
         booth = fair.booths.filter(employer_id=employer_id).first()
         if booth is None:
-            booth = booth_create(actor=actor, fair=fair, employer=vacancies[0].employer)  # type: ignore[arg-type]
+            booth = booth_create(
+                actor=actor,
+                fair=fair,
+                employer=vacancies[0].employer,  # type: ignore[arg-type]
+                participation=Booth.Participation.INVITED,
+            )
+        else:
+            booth = booth_invite_again(actor=actor, booth=booth)
         current = list(booth.vacancies.all())
         booths.append(
             booth_update(

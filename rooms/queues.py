@@ -40,7 +40,7 @@ def queue_join(
 ) -> QueueEntry:
     now = now or timezone.now()
     booth = Booth.objects.select_related("fair", "employer").filter(pk=booth_id).first()
-    if booth is None or booth.fair.status == Fair.Status.DRAFT:
+    if booth is None or booth.fair.status == Fair.Status.DRAFT or not booth.is_confirmed:
         raise NotFound("booth.not_found", _("This booth does not exist."))
     if not booth_is_open(booth, now):
         raise DomainError("queue.closed", _("This booth is not receiving candidates now."))

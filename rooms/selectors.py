@@ -32,7 +32,11 @@ def fairs_upcoming() -> QuerySet[Fair]:
         )
         .select_related("organiser")
         .prefetch_related("sectors")
-        .annotate(booth_count=Count("booths"))
+        .annotate(
+            booth_count=Count(
+                "booths", filter=Q(booths__participation=Booth.Participation.CONFIRMED)
+            )
+        )
         .order_by("starts_at")
     )
 
@@ -51,8 +55,10 @@ def access_fair(*, actor: Actor, fair_id: int) -> Fair:
 
 
 def fair_booths(*, fair: Fair) -> QuerySet[Booth]:
+    """The booths candidates see: those their employers confirmed."""
     return (
-        fair.booths.select_related("employer", "employer__sector")
+        fair.booths.filter(participation=Booth.Participation.CONFIRMED)
+        .select_related("employer", "employer__sector")
         .prefetch_related(Prefetch("vacancies", queryset=vacancies_open()))
         .order_by("employer__legal_name")
     )
@@ -64,7 +70,7 @@ def access_booth(*, actor: Actor, booth_id: int) -> Booth:
         .filter(pk=booth_id)
         .first()
     )
-    if booth is None or not can(actor, Perm.FAIR_VIEW, booth.fair):
+    if booth is None or not can(actor, Perm.BOOTH_VIEW, booth):
         raise NotFound("booth.not_found", _("This booth does not exist or is not public yet."))
     return booth
 
@@ -121,6 +127,23 @@ def booths_editable_by(*, user: User) -> QuerySet[Booth]:
             Q(employer__organisation_id__in=employer_orgs) | Q(fair__organiser_id__in=organiser_of)
         )
         .select_related("fair", "employer")
+        .order_by("fair__starts_at", "employer__legal_name")
+    )
+
+
+def booths_awaiting_answer(*, user: User) -> QuerySet[Booth]:
+    """Booths organisers approved for this person's employers that wait for their answer."""
+    employer_orgs = Membership.objects.filter(
+        user=user, role__in=[Membership.Role.EMPLOYER_ADMIN, Membership.Role.RECRUITER]
+    ).values("organisation_id")
+    return (
+        Booth.objects.filter(
+            employer__organisation_id__in=employer_orgs,
+            participation=Booth.Participation.INVITED,
+        )
+        .exclude(fair__status=Fair.Status.CLOSED)
+        .select_related("fair", "fair__organiser", "employer")
+        .prefetch_related("vacancies")
         .order_by("fair__starts_at", "employer__legal_name")
     )
 

@@ -13,7 +13,7 @@ from accounts.models import Organisation, User
 from accounts.permissions import Perm, require
 from employers.models import Employer, SectorSection, Vacancy
 from fairplatform.audit import audit_record
-from fairplatform.errors import unique_or
+from fairplatform.errors import DomainError, unique_or
 from rooms.models import Booth, Fair
 from rooms.queue_feed import announce
 from rooms.queues import queues_close
@@ -136,14 +136,63 @@ def _due_status(fair: Fair, now: datetime) -> str | None:
 
 
 @transaction.atomic
-def booth_create(*, actor: User, fair: Fair, employer: Employer, headline: str = "") -> Booth:
+def booth_create(
+    *,
+    actor: User,
+    fair: Fair,
+    employer: Employer,
+    headline: str = "",
+    participation: str = Booth.Participation.CONFIRMED,
+) -> Booth:
     require(actor, Perm.FAIR_MANAGE, fair)
-    booth = Booth(fair=fair, employer=employer, headline=headline)
+    booth = Booth(fair=fair, employer=employer, headline=headline, participation=participation)
     booth.full_clean()
     with unique_or(ValidationError(_("This employer already has a booth at this fair."))):
         booth.save()
     audit_record(actor=actor, action="rooms.booth.created", obj=booth)
     return booth
+
+
+@transaction.atomic
+def booth_invite_again(*, actor: User, booth: Booth) -> Booth:
+    """Ask an employer who declined once more (organisers approved its vacancies again)."""
+    require(actor, Perm.FAIR_MANAGE, booth.fair)
+    booth = Booth.objects.select_for_update().get(pk=booth.pk)
+    if booth.participation == Booth.Participation.DECLINED:
+        _set_participation(booth, Booth.Participation.INVITED, answered_by=None)
+        audit_record(actor=actor, action="rooms.booth.invited_again", obj=booth)
+    return booth
+
+
+@transaction.atomic
+def booth_answer(*, actor: User, booth: Booth, confirm: bool) -> Booth:
+    """The employer takes part in the fair with this booth, or declines."""
+    require(actor, Perm.BOOTH_ANSWER, booth)
+    booth = Booth.objects.select_for_update().select_related("fair", "employer").get(pk=booth.pk)
+    if booth.participation != Booth.Participation.INVITED:
+        raise DomainError(
+            "booth.already_answered",
+            _("This invitation has already been answered: %(answer)s.")
+            % {"answer": booth.get_participation_display()},
+        )
+    answer = Booth.Participation.CONFIRMED if confirm else Booth.Participation.DECLINED
+    _set_participation(booth, answer, answered_by=actor)
+    audit_record(actor=actor, action=f"rooms.booth.{answer}", obj=booth)
+    return booth
+
+
+def _set_participation(booth: Booth, participation: str, *, answered_by: User | None) -> None:
+    booth.participation = participation
+    booth.participation_answered_by = answered_by
+    booth.participation_answered_at = timezone.now() if answered_by else None
+    booth.save(
+        update_fields=[
+            "participation",
+            "participation_answered_by",
+            "participation_answered_at",
+            "updated_at",
+        ]
+    )
 
 
 BOOTH_EDITABLE_FIELDS = {"headline", "opens_at", "closes_at", "call_grace_seconds"}

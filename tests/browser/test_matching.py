@@ -106,3 +106,33 @@ def test_an_organiser_dismisses_a_proposal_and_brings_it_back_on_a_phone(
     expect(page.get_by_label("Sistemista")).to_be_checked()
     expect(page.get_by_role("region", name="Dismissed for this fair")).to_have_count(0)
     assert not DismissedProposal.objects.exists()
+
+
+def test_an_organiser_approves_a_proposal_and_the_employer_confirms_on_a_phone(
+    browser: Browser, live_server, cpi, organiser
+):
+    fair = factories.fair(organiser=cpi, title="ICT Campania")
+    acme = factories.employer("Acme")
+    vacancy = factories.vacancy(acme, "Sviluppatore")
+    vacancy.nuts3 = "ITF33"
+    vacancy.save()
+
+    desk = signed_in(browser, live_server.url, organiser, **PHONE).new_page()
+    desk.goto(f"{live_server.url}/staff/fairs/{fair.pk}/proposals/")
+    desk.get_by_role("button", name="Approve into a booth (Acme)").click()
+    expect(desk.get_by_text("Acme must confirm taking part")).to_be_visible()
+
+    recruiter = factories.member(acme.organisation, Membership.Role.RECRUITER, name="Rita")
+    phone = signed_in(browser, live_server.url, recruiter, **PHONE).new_page()
+    phone.goto(f"{live_server.url}/staff/")
+    invitations = phone.get_by_role("region", name="Invitations to fairs")
+    expect(invitations.get_by_role("heading", name="ICT Campania")).to_be_visible()
+    expect(invitations.get_by_text("Sviluppatore")).to_be_visible()
+    assert axe_violations(phone) == []
+    assert fits(phone)
+    invitations.get_by_role("button", name="Confirm (ICT Campania)").click()
+
+    expect(phone.get_by_text("Acme takes part in ICT Campania")).to_be_visible()
+    expect(phone.get_by_role("region", name="Invitations to fairs")).to_have_count(0)
+    assert fair.booths.get().is_confirmed
+    assert axe_violations(phone) == []

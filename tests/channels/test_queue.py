@@ -156,3 +156,17 @@ async def test_only_the_fairs_organisers_get_every_lines_numbers(booth):
         stats = await next_event(staff, "queue.stats")
         assert (stats["booth_id"], stats["waiting"]) == (booth.pk, 1)
         assert not [f for f in await drain(page) if f.get("event") == "queue.stats"]
+
+
+async def test_a_booth_its_employer_has_not_confirmed_is_closed_to_candidates(booth, recruiter):
+    booth.participation = booth.Participation.INVITED
+    await database_sync_to_async(booth.save)()
+    anna = await database_sync_to_async(factories.user)(name="Anna")
+    async with ws_client(anna) as cand, ws_client(recruiter) as rec:
+        assert (await cand.connect())[0] and (await rec.connect())[0]
+        for type_ in ("queue.join", "queue.watch", "presentation.follow"):
+            refused = await request(cand, type_, {"booth_id": booth.pk})
+            assert refused["error"]["code"] == "booth.not_found", type_
+        # Its own people prepare it meanwhile.
+        assert (await request(rec, "queue.console", {"booth_id": booth.pk}))["ok"]
+    assert not await database_sync_to_async(QueueEntry.objects.exists)()

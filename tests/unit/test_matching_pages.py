@@ -11,11 +11,13 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation, User
 from accounts.services import candidate_register
 from candidates.match_features import match_features_refresh
+from candidates.match_selectors import fair_vacancies_for
 from candidates.models import CandidateProfile, ConsentRecord
 from employers.models import Vacancy
 from fairplatform.celery import app
-from fairplatform.errors import Forbidden
-from rooms.models import DismissedProposal, Fair, FairSeries, Invitation
+from fairplatform.errors import DomainError, Forbidden, NotFound
+from rooms.agenda import booking_create, invitation_create, slots_publish, waitlist_join
+from rooms.models import Booth, DismissedProposal, Fair, FairSeries, Invitation
 from rooms.proposals import (
     fair_proposals,
     proposals_approve,
@@ -23,6 +25,7 @@ from rooms.proposals import (
     proposals_restore,
 )
 from rooms.series import nth_weekday, series_dates, series_extend
+from rooms.services import booth_answer
 from tests import factories
 from tests.conftest import client_for
 from tests.unit.test_staff_area import fair_form
@@ -349,6 +352,124 @@ def test_only_the_fairs_organisers_propose_a_dismissed_vacancy_again(cpi, organi
     assert DismissedProposal.objects.count() == 1
     with pytest.raises(Forbidden):
         proposals_restore(actor=stranger, fair=fair, vacancy_ids=[vacancy.pk])
+
+
+def test_an_approved_booth_waits_for_its_employer_before_candidates_see_it(cpi, organiser):
+    fair = factories.fair(organiser=cpi)
+    acme = factories.employer("Acme")
+    vacancy = open_vacancy(acme, title="Sviluppatore", nuts3="ITF33")
+    approved = client_for(organiser).post(
+        f"/staff/fairs/{fair.pk}/proposals/approve/", {"vacancy": [vacancy.pk]}, follow=True
+    )
+    assert "Acme must confirm taking part" in approved.content.decode()
+    booth = fair.booths.get()
+    assert booth.participation == Booth.Participation.INVITED
+    assert (
+        "Awaiting the employer"
+        in client_for(organiser).get(f"/staff/fairs/{fair.pk}/").content.decode()
+    )
+
+    anna = register("Anna")
+    visitor = client_for(anna)
+    assert "Acme" not in visitor.get(f"/fairs/{fair.pk}/").content.decode()
+    assert visitor.get(f"/booths/{booth.pk}/").status_code == 404
+    assert fair_vacancies_for(fair=fair, profile=anna.candidate_profile) == []
+    with pytest.raises(NotFound):
+        waitlist_join(actor=anna, booth_id=booth.pk)
+    recruiter = factories.member(acme.organisation, Membership.Role.RECRUITER)
+    start = fair.starts_at + timedelta(hours=1)
+    slot = slots_publish(  # its people may prepare the booth's agenda meanwhile
+        actor=recruiter,
+        fair_id=fair.pk,
+        booth_id=booth.pk,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=20),
+        length_minutes=20,
+    )[0]
+    with pytest.raises(Forbidden):
+        booking_create(actor=anna, slot_id=slot.pk)
+    with pytest.raises(DomainError, match="once the employer has confirmed"):
+        invitation_create(
+            actor=recruiter, booth_id=booth.pk, candidate=anna, expires_at=fair.ends_at
+        )
+
+    desk = client_for(recruiter)
+    dashboard = desk.get("/staff/").content.decode()
+    assert "Invitations to fairs" in dashboard
+    assert f'action="/staff/booths/{booth.pk}/participation/confirm/"' in dashboard
+    confirmed = desk.post(f"/staff/booths/{booth.pk}/participation/confirm/", follow=True)
+
+    assert "candidates now see its booth" in confirmed.content.decode()
+    assert "Invitations to fairs" not in confirmed.content.decode()
+    booth.refresh_from_db()
+    assert (booth.participation, booth.participation_answered_by) == (
+        Booth.Participation.CONFIRMED,
+        recruiter,
+    )
+    assert "Acme" in visitor.get(f"/fairs/{fair.pk}/").content.decode()
+    assert visitor.get(f"/booths/{booth.pk}/").status_code == 200
+    assert [m.vacancy for m in fair_vacancies_for(fair=fair, profile=anna.candidate_profile)] == [
+        vacancy
+    ]
+    again = desk.post(f"/staff/booths/{booth.pk}/participation/decline/", {"confirm": "yes"})
+    assert again.status_code == 302
+    booth.refresh_from_db()
+    assert booth.participation == Booth.Participation.CONFIRMED  # answered once
+
+
+def test_an_employer_declines_after_confirming_and_a_new_approval_asks_again(cpi, organiser):
+    fair = factories.fair(organiser=cpi)
+    acme = factories.employer("Acme")
+    first, second = (open_vacancy(acme, title=t, nuts3="ITF33") for t in ("Uno", "Due"))
+    proposals_approve(actor=organiser, fair=fair, vacancy_ids=[first.pk])
+    booth = fair.booths.get()
+    admin = factories.member(acme.organisation, Membership.Role.EMPLOYER_ADMIN)
+    decline = f"/staff/booths/{booth.pk}/participation/decline/"
+
+    asked = client_for(admin).post(decline)
+    assert asked.status_code == 200
+    assert "Yes, decline" in asked.content.decode()
+    booth.refresh_from_db()
+    assert booth.participation == Booth.Participation.INVITED  # only asked
+    done = client_for(admin).post(decline, {"confirm": "yes"}, follow=True)
+    assert "does not take part" in done.content.decode()
+    booth.refresh_from_db()
+    assert booth.participation == Booth.Participation.DECLINED
+    assert (
+        "Declined by the employer"
+        in client_for(organiser).get(f"/staff/fairs/{fair.pk}/").content.decode()
+    )
+
+    proposals_approve(actor=organiser, fair=fair, vacancy_ids=[second.pk])
+    booth.refresh_from_db()
+    assert (booth.participation, booth.participation_answered_by) == (
+        Booth.Participation.INVITED,
+        None,
+    )
+    assert set(booth.vacancies.all()) == {first, second}
+
+
+def test_only_the_employers_people_answer_for_its_booth(cpi, organiser):
+    fair = factories.fair(organiser=cpi)
+    acme = factories.employer("Acme")
+    vacancy = open_vacancy(acme, nuts3="ITF33")
+    proposals_approve(actor=organiser, fair=fair, vacancy_ids=[vacancy.pk])
+    booth = fair.booths.get()
+    stranger = factories.member(factories.employer("Other").organisation, Membership.Role.RECRUITER)
+    for person in (organiser, stranger):
+        for answer in ("confirm", "decline"):
+            response = client_for(person).post(
+                f"/staff/booths/{booth.pk}/participation/{answer}/", {"confirm": "yes"}
+            )
+            assert response.status_code == 404, (person, answer)
+    candidate = register("Anna")
+    assert client_for(candidate).post(
+        f"/staff/booths/{booth.pk}/participation/confirm/"
+    ).status_code in (302, 403)
+    with pytest.raises(Forbidden):
+        booth_answer(actor=organiser, booth=booth, confirm=True)
+    booth.refresh_from_db()
+    assert booth.participation == Booth.Participation.INVITED
 
 
 def test_proposals_are_for_the_fairs_organisers_only(cpi):

@@ -10,7 +10,7 @@ from candidates.models import CandidateProfile
 from employers.models import Employer, Vacancy
 from rooms import demo_data
 from rooms.demo_data import FIXED_CANDIDATES, QUEUE_LENGTHS
-from rooms.models import Booking, Fair, QueueEntry, Slot
+from rooms.models import Booking, Booth, Fair, QueueEntry, Slot
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,8 @@ def test_demo_fair_is_live_and_realistic_and_loads_once(capsys):
     assert booked.candidate.email == demo_data.AGENDA_BOOKED_BY
     assert booked.state == Booking.State.BOOKED
     assert "demo-fiera-2026" in capsys.readouterr().out
+    [invited] = Booth.objects.filter(participation=Booth.Participation.INVITED)
+    assert invited.fair.status == Fair.Status.PUBLISHED and invited.vacancies.exists()
     users = User.objects.count()
     call_command("seed_demo", "--allow-production")
     assert User.objects.count() == users

@@ -33,7 +33,7 @@ from employers.models import Employer, SectorSection, Vacancy
 from employers.services import employer_create
 from rooms import demo_data as demo
 from rooms.agenda import booking_create, slots_publish
-from rooms.models import Fair
+from rooms.models import Booth, Fair
 from rooms.queues import queue_join
 from rooms.services import (
     booth_create,
@@ -243,14 +243,24 @@ class Seeder:
             "title": f"{demo.SEASON_FAIR_TITLE} {season_year}",
         }
         opens = datetime(day.year, day.month, day.day, 10, tzinfo=self.zone)
-        self._fair(
+        *agreed, asked = season
+        upcoming = self._fair(
             organiser=organiser,
             cpi=cpi,
             data=season_data,
             starts_at=opens,
             ends_at=opens + timedelta(hours=7),
-            employers=season,
+            employers=agreed,
         )
+        # One employer's vacancies approved from the fair's proposals: its people see the
+        # invitation in their staff area and confirm or decline.
+        invited = booth_create(
+            actor=organiser,
+            fair=upcoming,
+            employer=asked.employer,
+            participation=Booth.Participation.INVITED,
+        )
+        booth_update(actor=organiser, booth=invited, vacancies=asked.vacancies)
 
         # What Celery beat does every minute: the fair that started an hour ago goes live.
         fairs_advance_status(now=self.now)
