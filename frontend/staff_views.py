@@ -100,6 +100,7 @@ def _organiser_orgs(user: User) -> list[Organisation]:
 @staff_only
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    memberships = list(user.memberships.select_related("organisation"))
     return render(
         request,
         "frontend/staff/dashboard.html",
@@ -110,7 +111,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "can_create_fairs": bool(_organiser_orgs(user)),
             "can_create_employers": can(user, Perm.EMPLOYER_CREATE),
             "can_import_vacancies": can(user, Perm.VACANCY_IMPORT),
-            "memberships": user.memberships.select_related("organisation"),
+            "memberships": memberships,
+            # An employer's people get booths from the organiser; CPI staff have no booths of
+            # their own, so an empty list would tell them nothing.
+            "works_for_employer": any(
+                m.organisation.kind == Organisation.Kind.EMPLOYER for m in memberships
+            ),
+            "staffed_organisations": [
+                m.organisation
+                for m in memberships
+                if m.role in (Membership.Role.ORGANISER, Membership.Role.EMPLOYER_ADMIN)
+            ],
             "can_start_interviews": _can_start_some_interview(user),
             "interviews": interviews_of(user=user),
             "can_review_cvs": can(user, Perm.CV_REVIEW),

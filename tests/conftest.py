@@ -4,11 +4,23 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.test import Client
+from django.urls import clear_url_caches
 
 from accounts.models import Membership, Organisation, User
 from fairplatform.notifications.sms import LocmemBackend
 from tests import factories
+
+
+@receiver(setting_changed)
+def _urls_follow_the_default_language(*, setting: str, **_kwargs: object) -> None:
+    """The default language has no URL prefix, and Django caches each language's reversed URLs
+    with the prefix it had then: a test that changes LANGUAGE_CODE after another rendered pages in
+    that language got links such as /it/fairs/1/, a 404 once Italian is the default."""
+    if setting == "LANGUAGE_CODE":
+        clear_url_caches()
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "daphne",
+    # Before the admin: our registration/ templates (password reset) must win over its own.
+    "frontend",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -35,7 +37,6 @@ INSTALLED_APPS = [
     "candidates",
     "rooms",
     "signaling",
-    "frontend",
     "fairplatform",
 ]
 

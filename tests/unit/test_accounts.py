@@ -73,3 +73,19 @@ def test_pages_speak_italian_by_default_and_english_under_en(client, settings):
     english = client.get("/en/")
     assert b"Prossime fiere del lavoro" in italian.content
     assert b"Upcoming job fairs" in english.content
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/accounts/password/reset/",
+        "/accounts/password/reset/sent/",
+        "/accounts/password/reset/MQ/set-password/",
+        "/accounts/password/reset/done/",
+    ],
+)
+def test_password_reset_pages_are_ours_not_the_admins(client, url):
+    # The admin ships registration/ templates of the same names: ours must win.
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "frontend/base.html" in [t.name for t in response.templates]

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from accounts.models import Organisation
+from accounts.models import Membership, Organisation
 from employers.models import Employer
 from fairplatform.models import AuditEntry
 from rooms.models import Booth, Fair
@@ -263,3 +263,19 @@ def test_candidate_cannot_start_calls_nor_open_someone_elses(candidate):
     room = reverse("frontend:interview", args=[session.pk])
     assert client_for(candidate).get(room).status_code == 404
     assert client_for(other).get(room).status_code == 200
+
+
+def test_the_staff_area_shows_each_person_only_the_sections_they_can_use(cpi, organiser):
+    operator = factories.member(cpi, Membership.Role.CPI_OPERATOR)
+    page = client_for(operator).get(reverse("staff:dashboard")).content.decode()
+    assert "Booths you can edit" not in page  # CPI staff have no booths of their own
+    assert 'id="people-heading"' not in page  # nor staff accounts to add
+    assert "CVs to review" in page
+
+    recruiter = factories.member(factories.employer("Acme").organisation, Membership.Role.RECRUITER)
+    page = client_for(recruiter).get(reverse("staff:dashboard")).content.decode()
+    assert "You have no booths yet. The fair organiser adds your company to a fair." in page
+    assert 'id="people-heading"' not in page
+
+    page = client_for(organiser).get(reverse("staff:dashboard")).content.decode()
+    assert "Add a staff account at CPI Napoli" in page
