@@ -165,6 +165,17 @@ def test_organiser_creates_a_series_on_its_page(cpi, organiser):
     assert "ICT Campania" in client.get("/staff/fair-series/").content.decode()
 
 
+def test_another_offices_organiser_cannot_open_or_change_a_series(cpi):
+    made = series(cpi)
+    stranger = factories.member(factories.organisation(), Membership.Role.ORGANISER)
+    client = client_for(stranger)
+    assert client.get(f"/staff/fair-series/{made.pk}/").status_code == 404
+    response = client.post(f"/staff/fair-series/{made.pk}/", {"title": "Mine now"})
+    assert response.status_code == 404
+    made.refresh_from_db()
+    assert made.title != "Mine now"
+
+
 def test_a_recruiter_cannot_open_series_pages():
     recruiter = factories.member(factories.employer().organisation, Membership.Role.RECRUITER)
     assert client_for(recruiter).get("/staff/fair-series/new/").status_code == 404
@@ -293,6 +304,22 @@ def test_organisers_dismiss_proposals_after_confirming_and_they_are_not_proposed
     assert dropped.pk in [
         v.pk for p in fair_proposals(actor=organiser, fair=other) for v in p.vacancies
     ]
+
+
+def test_only_the_fairs_organisers_approve_its_proposals(cpi):
+    fair = factories.fair(organiser=cpi)
+    acme = factories.employer("Acme")
+    vacancy = open_vacancy(acme, nuts3="ITF33")
+    stranger = factories.member(factories.organisation(), Membership.Role.ORGANISER)
+    recruiter = factories.member(acme.organisation, Membership.Role.RECRUITER)
+    for person in (stranger, recruiter):
+        response = client_for(person).post(
+            f"/staff/fairs/{fair.pk}/proposals/approve/", {"vacancy": [vacancy.pk]}
+        )
+        assert response.status_code == 404
+    assert not fair.booths.exists()
+    with pytest.raises(Forbidden):
+        proposals_approve(actor=stranger, fair=fair, vacancy_ids=[vacancy.pk])
 
 
 def test_only_the_fairs_organisers_dismiss_its_proposals(cpi):

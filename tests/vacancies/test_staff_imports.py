@@ -67,3 +67,15 @@ def test_people_who_do_not_organise_cannot_see_or_import(cpi):
     assert client.get(reverse("staff:vacancy_imports")).status_code == 403
     assert upload(client, cliclavoro(number=1)).status_code == 403
     assert not SyncRun.objects.exists()
+
+
+def test_a_run_and_its_rejections_are_for_organisers_only(organiser):
+    factories.sector()
+    upload(client_for(organiser), f"<V>{cliclavoro(number=1, title=' ')}</V>")
+    run = SyncRun.objects.get()
+    recruiter = factories.member(factories.employer().organisation, Membership.Role.RECRUITER)
+    candidate = factories.user(name="Carla")
+    for person in (recruiter, candidate):
+        response = client_for(person).get(reverse("staff:vacancy_import", args=[run.pk]))
+        assert response.status_code == 403, person
+        assert "missing_title" not in response.content.decode()
