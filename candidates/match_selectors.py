@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import Actor, Perm, can
+from candidates.display import language_label
 from candidates.match_features import (
     FEATURE_COLUMNS,
     features_from_row,
@@ -148,6 +149,7 @@ def preselection(
                 continue
         kept.append((score_, profile_id))
     shown = kept[:limit]
+    language_names = {code: language_label(code) for code in needs.languages}
     profiles = CandidateProfile.objects.select_related("user").in_bulk([pk for _s, pk in shown])
     invited = set(
         Invitation.objects.filter(
@@ -158,7 +160,9 @@ def preselection(
         PreselectionRow(
             profile=profiles[pk],
             score=score_,
-            explanation=explain(needs, features[pk]),
+            explanation=explain(
+                needs, features[pk], language_names=language_names, for_recruiter=True
+            ),
             invited=pk in invited,
         )
         for score_, pk in shown

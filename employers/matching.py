@@ -319,17 +319,23 @@ class Explanation:
 
 
 def explain(
-    needs: Needs, features: Features, *, language_names: Mapping[str, str] | None = None
+    needs: Needs,
+    features: Features,
+    *,
+    language_names: Mapping[str, str] | None = None,
+    for_recruiter: bool = False,
 ) -> Explanation:
-    """The score with one row per criterion that counts and what is missing, in words."""
-    names = language_names or {}
+    """The score with one row per criterion that counts and what is missing, in words that read
+    right to the candidate and to the recruiter alike ("the CV"); only where the candidate can
+    act (say where they live) does the wording differ."""
+    reader = _Reader(language_names or {}, for_recruiter)
     parts = [
         Part(
             criterion=name,
             label=str(LABELS[name]),
             weight=WEIGHTS[name],
             value=value,
-            missing=_missing(name, value, needs, features, names),
+            missing=_missing(name, value, needs, features, reader),
         )
         for name, value in _parts(needs, features)
     ]
@@ -342,38 +348,44 @@ def _level(rank_: int) -> str:
     return CEFR_LEVELS[rank_ - 1] if rank_ > 0 else "–"
 
 
+@dataclass(frozen=True)
+class _Reader:
+    """What the words of an explanation depend on besides the numbers."""
+
+    language_names: Mapping[str, str]
+    for_recruiter: bool
+
+
 def _missing(
-    name: str, value: float, needs: Needs, features: Features, names: Mapping[str, str]
+    name: str, value: float, needs: Needs, features: Features, reader: _Reader
 ) -> list[str]:
     if value >= 1.0:
         return []
-    return _MISSING[name](value, needs, features, names)
+    return _MISSING[name](value, needs, features, reader)
 
 
 def _missing_occupation(
-    value: float, _needs: Needs, features: Features, _names: Mapping[str, str]
+    value: float, _needs: Needs, features: Features, _reader: _Reader
 ) -> list[str]:
     if not features.isco:
-        return [str(_("Your CV does not say which occupations your jobs were in."))]
+        return [str(_("The CV does not say which occupations the jobs were in."))]
     if value == 0:
-        return [str(_("Your work experience is in a different field of work."))]
-    return [str(_("Your work experience is in a related occupation, not this one."))]
+        return [str(_("The work experience is in a different field of work."))]
+    return [str(_("The work experience is in a related occupation, not this one."))]
 
 
-def _missing_skills(
-    _value: float, needs: Needs, features: Features, _names: Mapping[str, str]
-) -> list[str]:
+def _missing_skills(_value: float, needs: Needs, features: Features, _reader: _Reader) -> list[str]:
     missing = needs.skills - features.skills
     named = sorted(label for uri in missing if (label := needs.skill_labels.get(uri)))
     unnamed = len(missing) - len(named)
     lines = []
     if named:
-        lines.append(str(_("Skills not on your CV: %(skills)s.")) % {"skills": ", ".join(named)})
+        lines.append(str(_("Skills not on the CV: %(skills)s.")) % {"skills": ", ".join(named)})
     if unnamed and named:
         lines.append(
             ngettext(
-                "%(count)d other skill asked is not on your CV.",
-                "%(count)d other skills asked are not on your CV.",
+                "%(count)d other skill asked is not on the CV.",
+                "%(count)d other skills asked are not on the CV.",
                 unnamed,
             )
             % {"count": unnamed}
@@ -381,8 +393,8 @@ def _missing_skills(
     elif unnamed:
         lines.append(
             ngettext(
-                "%(count)d of the skills asked is not on your CV.",
-                "%(count)d of the skills asked are not on your CV.",
+                "%(count)d of the skills asked is not on the CV.",
+                "%(count)d of the skills asked are not on the CV.",
                 unnamed,
             )
             % {"count": unnamed}
@@ -391,24 +403,24 @@ def _missing_skills(
 
 
 def _missing_languages(
-    _value: float, needs: Needs, features: Features, names: Mapping[str, str]
+    _value: float, needs: Needs, features: Features, reader: _Reader
 ) -> list[str]:
     lines = []
     for code, wanted in needs.languages.items():
-        language = names.get(code, code.upper())
+        language = reader.language_names.get(code, code.upper())
         held = features.languages.get(code)
         gap = language_gap(wanted, held)
         if gap is None or held is None:
             lines.append(
-                str(_("%(language)s: %(level)s needed, not on your CV."))
+                str(_("%(language)s: %(level)s needed, not on the CV."))
                 % {"language": language, "level": _level(max(wanted))}
             )
         elif gap > 0:
             have = min(h for w, h in zip(wanted, held, strict=True) if w)
             lines.append(
                 ngettext(
-                    "%(language)s: %(level)s needed, you have %(have)s (%(gap)d level below).",
-                    "%(language)s: %(level)s needed, you have %(have)s (%(gap)d levels below).",
+                    "%(language)s: %(level)s needed, the CV says %(have)s (%(gap)d level below).",
+                    "%(language)s: %(level)s needed, the CV says %(have)s (%(gap)d levels below).",
                     gap,
                 )
                 % {
@@ -422,39 +434,44 @@ def _missing_languages(
 
 
 def _missing_education(
-    _value: float, needs: Needs, features: Features, _names: Mapping[str, str]
+    _value: float, needs: Needs, features: Features, _reader: _Reader
 ) -> list[str]:
     if features.eqf is None:
-        return [str(_("Your CV does not show an education level (EQF)."))]
+        return [str(_("The CV does not show an education level (EQF)."))]
     gap = (needs.eqf or 0) - features.eqf
     return [
         ngettext(
-            "Education: EQF level %(level)d needed, yours is %(have)d (%(gap)d level below).",
-            "Education: EQF level %(level)d needed, yours is %(have)d (%(gap)d levels below).",
+            "Education: EQF level %(level)d needed, the CV says %(have)d (%(gap)d level below).",
+            "Education: EQF level %(level)d needed, the CV says %(have)d (%(gap)d levels below).",
             gap,
         )
         % {"level": needs.eqf, "have": features.eqf, "gap": gap}
     ]
 
 
-def _missing_place(
-    _value: float, needs: Needs, features: Features, _names: Mapping[str, str]
-) -> list[str]:
-    if features.relocate:
-        return [str(_("The job is outside your region; you said you are willing to move."))]
+def _missing_place(_value: float, needs: Needs, features: Features, reader: _Reader) -> list[str]:
     step = place_step(needs, features)
     if step is None:
-        return [str(_("Tell us where you live to see how far this job is."))]
-    far = (
-        _("The job is in another province of your region."),
-        _("The job is in another region."),
-        _("The job is in another country."),
-    )
-    return [str(far[step - 1])]
+        unknown = (
+            _("Where the candidate lives is not known.")
+            if reader.for_recruiter
+            else _("Tell us where you live to see how far this job is.")
+        )
+        lines = [str(unknown)]
+    else:
+        far = (
+            _("The job is in another province of the same region."),
+            _("The job is in another region."),
+            _("The job is in another country."),
+        )
+        lines = [str(far[step - 1])]
+    if features.relocate:
+        lines.append(str(_("Willing to move for work.")))
+    return lines
 
 
 def _missing_licences(
-    _value: float, needs: Needs, features: Features, _names: Mapping[str, str]
+    _value: float, needs: Needs, features: Features, _reader: _Reader
 ) -> list[str]:
     lacking = ", ".join(sorted(needs.licences - features.licences))
     return [str(_("Driving licence needed: %(categories)s.")) % {"categories": lacking}]

@@ -53,7 +53,7 @@ def test_occupation_takes_the_best_job_and_is_zero_without_codes():
     assert score(wanted, Features(isco=frozenset({"7112", "2519"}))) == 75
     result = explain(wanted, Features())
     assert result.score == 0
-    assert result.missing == ["Your CV does not say which occupations your jobs were in."]
+    assert result.missing == ["The CV does not say which occupations the jobs were in."]
 
 
 def test_languages_meet_or_fall_short_by_levels():
@@ -62,10 +62,10 @@ def test_languages_meet_or_fall_short_by_levels():
     # Speaking B1 against B2: one level below, a third off.
     result = explain(wanted, Features(languages={"en": (4, 4, 3)}))
     assert result.score == 67
-    assert result.missing == ["EN: B2 needed, you have B1 (1 level below)."]
+    assert result.missing == ["EN: B2 needed, the CV says B1 (1 level below)."]
     assert score(wanted, Features(languages={"en": (1, 1, 1)})) == 0
     missing = explain(wanted, Features(), language_names={"en": "English"}).missing
-    assert missing == ["English: B2 needed, not on your CV."]
+    assert missing == ["English: B2 needed, not on the CV."]
 
 
 def test_native_speakers_meet_any_level():
@@ -79,11 +79,9 @@ def test_education_by_eqf_level():
     assert score(wanted, Features(eqf=5)) == 75
     assert score(wanted, Features(eqf=2)) == 0
     assert explain(wanted, Features(eqf=4)).missing == [
-        "Education: EQF level 6 needed, yours is 4 (2 levels below)."
+        "Education: EQF level 6 needed, the CV says 4 (2 levels below)."
     ]
-    assert explain(wanted, Features()).missing == [
-        "Your CV does not show an education level (EQF)."
-    ]
+    assert explain(wanted, Features()).missing == ["The CV does not show an education level (EQF)."]
 
 
 @pytest.mark.parametrize(
@@ -98,6 +96,23 @@ def test_willing_to_move_counts_as_the_same_region():
     wanted = needs(nuts3="ITF33")
     assert score(wanted, Features(nuts="DE212", relocate=True)) == 75
     assert score(wanted, Features(nuts="ITF33", relocate=True)) == 100
+
+
+def test_the_place_lines_say_where_the_job_is_and_who_can_act():
+    wanted = needs(nuts3="ITF33")
+    mover = Features(nuts="ITF35", relocate=True)
+    assert explain(wanted, mover).missing == [
+        "The job is in another province of the same region.",
+        "Willing to move for work.",
+    ]
+    unknown = Features(relocate=True)
+    assert explain(wanted, unknown).missing == [
+        "Tell us where you live to see how far this job is.",
+        "Willing to move for work.",
+    ]
+    assert explain(wanted, Features(), for_recruiter=True).missing == [
+        "Where the candidate lives is not known."
+    ]
 
 
 def test_licences_with_the_categories_they_imply():
@@ -207,15 +222,15 @@ def test_skills_count_by_esco_uri_and_the_missing_ones_are_named():
     assert result.score == 33
     assert [(p.criterion, p.percent) for p in result.parts] == [("skills", 33)]
     assert result.missing == [
-        "Skills not on your CV: SQL.",
-        "1 other skill asked is not on your CV.",
+        "Skills not on the CV: SQL.",
+        "1 other skill asked is not on the CV.",
     ]
     assert explain(wanted, Features(skills=frozenset({PYTHON, SQL, GIT}))).missing == []
 
 
 def test_missing_skills_without_names_are_counted():
     wanted = needs(skills=[{"uri": GIT, "label": ""}, {"uri": SQL, "label": ""}])
-    assert explain(wanted, Features()).missing == ["2 of the skills asked are not on your CV."]
+    assert explain(wanted, Features()).missing == ["2 of the skills asked are not on the CV."]
 
 
 def test_skills_without_esco_uris_leave_the_criterion_out():

@@ -536,7 +536,7 @@ def test_preselection_ranks_sharing_candidates_and_filters(acme_vacancy):
     assert "Validated by CPI on" not in page  # nobody's CV is validated here
     # No occupation codes on anyone's CV here: 0 of 35, English 15 of 15, province 15 of 15.
     assert "Match 46 / 100" in page
-    assert "EN: B2 needed, you have B1 (1 level below)." in page
+    assert "English: B2 needed, the CV says B1 (1 level below)." in page
     filtered = client.get(url, {"min_score": 40}).content.decode()
     assert "Anna Near" in filtered and "Dario German" not in filtered
     assert "Bruno Far" not in client.get(url, {"place": "region"}).content.decode()

@@ -101,5 +101,5 @@ def test_a_cvs_esco_skills_meet_the_vacancys_and_the_missing_ones_are_named():
 
     page = client_for(mario).get(f"/fairs/{fair.pk}/vacancies/").content.decode()
 
-    assert "Skills not on your CV: use SQL." in page
-    assert "use Python" not in page.split("Skills not on your CV")[1][:40]
+    assert "Skills not on the CV: use SQL." in page
+    assert "use Python" not in page.split("Skills not on the CV")[1][:40]
