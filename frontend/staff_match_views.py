@@ -31,6 +31,7 @@ from rooms.agenda import invitation_create
 from rooms.models import Booth, Fair, FairSeries
 from rooms.proposals import (
     fair_dismissed_proposals,
+    fair_matching_vacancies,
     fair_nuts_codes,
     fair_proposals,
     proposals_approve,
@@ -106,12 +107,15 @@ def fair_proposals_page(request: HttpRequest, fair_id: int) -> HttpResponse:
     fair = _staff_object(
         request, Fair.objects.prefetch_related("sectors"), fair_id, Perm.FAIR_MANAGE
     )
+    proposals = fair_proposals(actor=user, fair=fair)
     return render(
         request,
         "frontend/staff/proposals.html",
         {
             "fair": fair,
-            "proposals": fair_proposals(actor=user, fair=fair),
+            "proposals": proposals,
+            # Only to word the empty page: nothing matches, or all of it is placed already.
+            "anything_matches": bool(proposals) or bool(fair_matching_vacancies(fair=fair)),
             "dismissed": fair_dismissed_proposals(actor=user, fair=fair),
             "nuts_codes": fair_nuts_codes(fair),
         },

@@ -499,6 +499,16 @@ def test_only_the_employers_people_answer_for_its_booth(cpi, organiser):
     assert booth.participation == Booth.Participation.INVITED
 
 
+def test_an_empty_proposals_page_says_why(cpi, organiser):
+    fair = factories.fair(organiser=cpi)
+    page = client_for(organiser).get(f"/staff/fairs/{fair.pk}/proposals/").content.decode()
+    assert "No open vacancy matches this fair" in page
+    vacancy = open_vacancy(factories.employer("Acme"), nuts3="ITF33")
+    proposals_approve(actor=organiser, fair=fair, vacancy_ids=[vacancy.pk])
+    page = client_for(organiser).get(f"/staff/fairs/{fair.pk}/proposals/").content.decode()
+    assert "every matching vacancy is already at a booth." in page
+
+
 def test_proposals_are_for_the_fairs_organisers_only(cpi):
     fair = factories.fair(organiser=cpi)
     stranger = factories.member(factories.organisation(), Membership.Role.ORGANISER)
