@@ -1,13 +1,29 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from employers.models import Employer, SectorSection, SyncRejection, SyncRun, Vacancy
+from employers.models import Comune, Employer, SectorSection, SyncRejection, SyncRun, Vacancy
 
 
 @admin.register(SectorSection)
 class SectorSectionAdmin(admin.ModelAdmin[SectorSection]):
     list_display = ["code", "classification", "label_en", "label_it"]
     list_filter = ["classification"]
+
+
+@admin.register(Comune)
+class ComuneAdmin(admin.ModelAdmin[Comune]):
+    """Read from ISTAT's file by `manage.py load_comuni`: looked up, not edited here."""
+
+    list_display = [
+        "istat_code", "belfiore_code", "name", "name_other", "province_abbreviation",
+        "region_name", "nuts3", "current",
+    ]  # fmt: skip
+    list_filter = ["current", "region_name"]
+    search_fields = ["istat_code", "belfiore_code", "name", "name_other"]
+    readonly_fields = [field.name for field in Comune._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(Employer)

@@ -44,6 +44,40 @@ class SectorSection(models.Model):
         return self.label_it if (get_language() or "it").startswith("it") else self.label_en
 
 
+class Comune(models.Model):
+    """An Italian comune as ISTAT lists it ("Elenco comuni italiani", loaded with
+    `manage.py load_comuni`): the reference that turns the ISTAT or cadastral code of an imported
+    vacancy into its place name and NUTS 3 region."""
+
+    istat_code = models.CharField(_("ISTAT code"), max_length=6, unique=True)
+    belfiore_code = models.CharField(_("cadastral (Belfiore) code"), max_length=4, db_index=True)
+    name = models.CharField(_("name in Italian"), max_length=120)
+    # German, French or Slovene where the comune is officially bilingual (Bolzano/Bozen).
+    name_other = models.CharField(_("name in the other language"), max_length=120, blank=True)
+    province_code = models.CharField(_("province code"), max_length=3, blank=True)
+    province_name = models.CharField(_("province"), max_length=120, blank=True)
+    province_abbreviation = models.CharField(_("province abbreviation"), max_length=2)
+    region_code = models.CharField(_("region code"), max_length=2, blank=True)
+    region_name = models.CharField(_("region"), max_length=60)
+    nuts3 = models.CharField(_("NUTS 3 region (NUTS 2021)"), max_length=5)
+    # False once a loaded file no longer lists the comune (merged or renamed): vacancies that
+    # still name it keep their place, but it is no longer offered.
+    current = models.BooleanField(_("in the latest list"), default=True)
+
+    class Meta:
+        verbose_name = _("comune")
+        verbose_name_plural = _("comuni")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.province_abbreviation})"
+
+    @property
+    def full_name(self) -> str:
+        """The official name: both languages where the comune has two ("Bolzano/Bozen")."""
+        return f"{self.name}/{self.name_other}" if self.name_other else self.name
+
+
 class Employer(BaseModel):
     organisation = models.OneToOneField(
         Organisation,
