@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.html import strip_tags
 
+from employers.comuni import ComuneIndex, Place
 from employers.models import SectorSection, Vacancy
 from employers.validators import ESCO_SKILL, SKILL_LABEL_MAX_LENGTH
 from fairplatform.cefr import CEFR_LEVELS
@@ -107,12 +108,14 @@ class RawVacancy:
 
 
 class SectorIndex:
-    """ATECO division → section, per classification version; loaded once per run."""
+    """ATECO division → section, per classification version; loaded once per run. It carries
+    the run's comuni lookup too (`comuni`), the other reference table `normalise` reads."""
 
     def __init__(self) -> None:
         self._sections: dict[str, list[SectorSection]] = {}
         for section in SectorSection.objects.all():
             self._sections.setdefault(section.classification, []).append(section)
+        self.comuni = ComuneIndex()
 
     def section(self, classification: str, division: int) -> SectorSection | None:
         for section in self._sections.get(classification, []):
@@ -137,6 +140,7 @@ def normalise(raw: RawVacancy, sectors: SectorIndex) -> VacancyRecord | Rejectio
     _check_record(raw, source_ref, title, problems)
     sector = _sector(raw, sectors, problems)
     _check_codes(raw, problems)
+    comune = _comune(raw, sectors.comuni, problems)
     languages = _languages(raw.languages, problems)
     licences = sorted(set(raw.licences))
     if unknown := [code for code in licences if code not in EU_LICENCES]:
@@ -181,13 +185,21 @@ def normalise(raw: RawVacancy, sectors: SectorIndex) -> VacancyRecord | Rejectio
     # before vacancies had skills, so replays of stored versions stay no-ops.
     if skills:
         fields["skills"] = skills
+    hashed = content_hash(fields)
+    if comune is not None:
+        # From our comuni table, not from the source: filled after hashing, so loading the
+        # table changes no hash (replays stay no-ops; load_comuni fills stored vacancies).
+        fields["place"] = fields["place"] or comune.name
+        if not raw.nuts3:
+            fields["nuts3"] = comune.nuts3
+            fields["code_versions"]["nuts3"] = "NUTS 2021"
     return VacancyRecord(
         source_ref=source_ref,
         version=raw.version,
         updated_at=raw.updated_at,
         fields=fields,
         raw=raw.raw,
-        content_hash=content_hash(fields),
+        content_hash=hashed,
     )
 
 
@@ -253,6 +265,15 @@ def _check_codes(raw: RawVacancy, problems: _Problems) -> None:
         problems.add("unknown_working_time", f"Unknown working time {raw.working_time!r}.")
     if raw.education_eqf is not None and not 1 <= raw.education_eqf <= 8:
         problems.add("unknown_education", f"EQF level {raw.education_eqf} is not 1–8.")
+
+
+def _comune(raw: RawVacancy, comuni: ComuneIndex, problems: _Problems) -> Place | None:
+    """The comune the record's ISTAT or cadastral code names. A code the table lacks rejects
+    the record only once the table is loaded: an empty table means the operator has not."""
+    comune, unknown = comuni.find(raw.comune_istat, raw.comune_belfiore)
+    for code in unknown:
+        problems.add("unknown_comune", f"Comune {code!r} is not in ISTAT's list of comuni.")
+    return comune
 
 
 def _sector(raw: RawVacancy, sectors: SectorIndex, problems: _Problems) -> SectorSection | None:
