@@ -592,6 +592,20 @@ MOBILE_PREFIXES = [
     "340", "347", "348", "349", "351", "366", "368", "380", "388", "389", "392", "393",
 ]  # fmt: skip
 # Most jobseekers live in Campania; some come from the neighbouring regions.
+# The comuni of the demo's vacancies, as ISTAT lists them (`manage.py load_comuni` loads all of
+# them from ISTAT's file): (ISTAT code, cadastral code, name, province, abbreviation, NUTS 3).
+COMUNI: list[tuple[str, str, str, str, str, str]] = [
+    ("061022", "B963", "Caserta", "Caserta", "CE", "ITF31"),
+    ("062008", "A783", "Benevento", "Benevento", "BN", "ITF32"),
+    ("063044", "F030", "Massa Lubrense", "Napoli", "NA", "ITF33"),
+    ("063049", "F839", "Napoli", "Napoli", "NA", "ITF33"),
+    ("063060", "G964", "Pozzuoli", "Napoli", "NA", "ITF33"),
+    ("063080", "I862", "Sorrento", "Napoli", "NA", "ITF33"),
+    ("064008", "A509", "Avellino", "Avellino", "AV", "ITF34"),
+    ("065002", "A091", "Agropoli", "Salerno", "SA", "ITF35"),
+    ("065031", "C125", "Castellabate", "Salerno", "SA", "ITF35"),
+    ("065116", "H703", "Salerno", "Salerno", "SA", "ITF35"),
+]
 CANDIDATE_REGIONS: list[tuple[str, int]] = [
     ("Campania", 20),
     ("Basilicata", 2),

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from candidates.models import CandidateProfile
-from employers.models import Employer, Vacancy
+from employers.models import Comune, Employer, Vacancy
 from rooms import demo_data
 from rooms.demo_data import FIXED_CANDIDATES, QUEUE_LENGTHS
 from rooms.models import Booking, Booth, Fair, QueueEntry, Slot
@@ -28,6 +28,13 @@ def test_demo_fair_is_live_and_realistic_and_loads_once(capsys):
     assert Employer.objects.exclude(logo="").count() >= 6
     assert Vacancy.objects.count() >= 20
     assert set(Vacancy.objects.values_list("occupation_isco", flat=True)) >= {"2512"}
+    # Every vacancy is in a comune of the demo's few, with its province: places show.
+    assert not Vacancy.objects.filter(nuts3="").exists()
+    napoli = Vacancy.objects.filter(place="Napoli").first()
+    assert napoli is not None
+    assert (napoli.comune_istat, napoli.nuts3) == ("063049", "ITF33")
+    assert Comune.objects.count() == len(demo_data.COMUNI)
+    assert not CandidateProfile.objects.filter(nuts="").exists()
     assert CandidateProfile.objects.count() >= 30
     waiting = QueueEntry.objects.filter(booth__fair=live, state="waiting")
     assert waiting.count() == sum(QUEUE_LENGTHS)

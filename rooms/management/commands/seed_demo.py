@@ -29,7 +29,9 @@ from accounts.models import Membership, Organisation, User
 from accounts.phones import phone_to_e164
 from accounts.services import candidate_register
 from candidates.models import CandidateProfile
-from employers.models import Employer, SectorSection, Vacancy
+from employers.comuni import comuni_upsert
+from employers.models import Comune, Employer, SectorSection, Vacancy
+from employers.nuts import region_code
 from employers.services import employer_create
 from rooms import demo_data as demo
 from rooms.agenda import booking_create, slots_publish
@@ -213,9 +215,11 @@ class Seeder:
         # Demo data, not secrets: a fixed seed makes every run load the same people.
         self.rng = random.Random(2026)  # noqa: S311
         self.sectors = self._sectors()
+        self.comuni: dict[str, Comune] = {}
 
     def run(self) -> Fair:
         self._user(demo.SUPERUSER, superuser=True)
+        self.comuni = self._comuni()
         cpi = Organisation.objects.create(
             name=demo.CPI_NAME, kind=Organisation.Kind.CPI, region=demo.REGION
         )
@@ -374,11 +378,33 @@ class Seeder:
         vacancies = [self._vacancy(employer, data, v) for v in data["vacancies"]]
         return SeededEmployer(employer, admin, recruiter, vacancies, data["headline"])
 
+    def _comuni(self) -> dict[str, Comune]:
+        """The few comuni the demo's vacancies are in, so they have a province (NUTS 3)."""
+        comuni_upsert(
+            [
+                {
+                    "istat_code": istat,
+                    "belfiore_code": belfiore,
+                    "name": name,
+                    "name_other": "",
+                    "province_code": "",
+                    "province_name": province,
+                    "province_abbreviation": abbreviation,
+                    "region_code": "15",
+                    "region_name": demo.REGION,
+                    "nuts3": nuts3,
+                }
+                for istat, belfiore, name, province, abbreviation, nuts3 in demo.COMUNI
+            ]
+        )
+        return {comune.name: comune for comune in Comune.objects.all()}
+
     def _vacancy(
         self, employer: Employer, employer_data: demo.EmployerData, data: demo.VacancyData
     ) -> Vacancy:
         # There is no vacancy service yet (the vacancy import issue brings one).
         number = data.get("cpi_number")
+        comune = self.comuni[data["place"]]
         vacancy = Vacancy(
             employer=employer,
             title=data["title"],
@@ -387,6 +413,9 @@ class Seeder:
             occupation_isco=data["isco"],
             sector=employer.sector,
             place=data["place"],
+            comune_istat=comune.istat_code,
+            comune_belfiore=comune.belfiore_code,
+            nuts3=comune.nuts3,
             expires_on=self.today + timedelta(days=self.rng.randint(50, 70)),
             source=Vacancy.Source.MANUAL if number is None else Vacancy.Source.CPI,
             source_ref=""
@@ -444,9 +473,10 @@ class Seeder:
         )
         profile: CandidateProfile = user.candidate_profile
         profile.region = data["region"]
+        profile.nuts = region_code(data["region"])
         profile.languages = [dict(skill) for skill in data["languages"]]
         profile.full_clean()
-        profile.save(update_fields=["region", "languages", "updated_at"])
+        profile.save(update_fields=["region", "nuts", "languages", "updated_at"])
         return user
 
 
