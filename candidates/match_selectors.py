@@ -32,8 +32,8 @@ from employers.matching import (
     rank,
     vacancy_needs,
 )
-from employers.models import Vacancy
-from employers.selectors import open_vacancy_filter
+from employers.models import SectorSection, Vacancy
+from employers.selectors import open_vacancy_filter, vacancy_in_sections
 from fairplatform.errors import NotFound
 from rooms.models import Booth, Fair, Invitation
 
@@ -225,11 +225,14 @@ def fair_vacancies_for(
             | Q(employer__legal_name__icontains=word)
             | Q(employer_name__icontains=word, employer_visible=True)
         )
-    if sector_id:
-        vacancies = vacancies.filter(sector_id=sector_id)
     if place:
         vacancies = vacancies.filter(Q(place__icontains=place) | Q(nuts3__istartswith=place))
     found = list(vacancies.order_by("title", "pk"))
+    if sector_id:
+        # Fairs offer ATECO 2025 sections; a vacancy still coded in ATECO 2007 belongs by its
+        # division, as in the fair's proposals.
+        sections = list(SectorSection.objects.filter(pk=sector_id))
+        found = [vacancy for vacancy in found if vacancy_in_sections(vacancy, sections)]
     if profile is None:
         return [VacancyMatch(vacancy, None) for vacancy in found]
     row = CandidateMatchFeatures.objects.filter(profile=profile).values_list(*FEATURE_COLUMNS)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Actor, Perm, require
-from employers.models import SyncRun, Vacancy
+from employers.models import SectorSection, SyncRun, Vacancy
 from fairplatform.errors import NotFound
 
 
@@ -13,6 +13,23 @@ def open_vacancy_filter() -> Q:
     """Published and not past its last day (today counts, in the platform's zone)."""
     return Q(status=Vacancy.Status.PUBLISHED) & (
         Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate())
+    )
+
+
+def vacancy_division(vacancy: Vacancy) -> int | None:
+    """The vacancy's ATECO/NACE division (the code's first two digits), if it has a code."""
+    head = (vacancy.sector_ateco or vacancy.sector_nace).split(".")[0]
+    return int(head) if head.isdigit() else None
+
+
+def vacancy_in_sections(vacancy: Vacancy, sections: list[SectorSection]) -> bool:
+    """The same section, or (across ATECO 2007 and 2025, whose letters differ) a division in
+    one of the sections' ranges: what a fair's sectors take in, for proposals and searches."""
+    if any(vacancy.sector_id == section.pk for section in sections):
+        return True
+    division = vacancy_division(vacancy)
+    return division is not None and any(
+        s.division_from <= division <= s.division_to for s in sections
     )
 
 

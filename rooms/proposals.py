@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import Perm, require
-from employers.models import Employer, SectorSection, Vacancy
+from employers.models import Employer, Vacancy
 from employers.nuts import region_code
-from employers.selectors import vacancies_open
+from employers.selectors import vacancies_open, vacancy_in_sections
 from fairplatform.audit import audit_record
 from fairplatform.errors import DomainError
 from rooms.models import Booth, DismissedProposal, Fair
@@ -26,22 +26,6 @@ def fair_nuts_codes(fair: Fair) -> list[str]:
         return codes
     code = region_code(fair.region)
     return [code] if code else []
-
-
-def _division(vacancy: Vacancy) -> int | None:
-    head = (vacancy.sector_ateco or vacancy.sector_nace).split(".")[0]
-    return int(head) if head.isdigit() else None
-
-
-def _in_sectors(vacancy: Vacancy, sectors: list[SectorSection]) -> bool:
-    """The same section, or (across ATECO 2007 and 2025, whose letters differ) a division in
-    one of the fair's sections' ranges."""
-    if any(vacancy.sector_id == sector.pk for sector in sectors):
-        return True
-    division = _division(vacancy)
-    return division is not None and any(
-        s.division_from <= division <= s.division_to for s in sectors
-    )
 
 
 def fair_matching_vacancies(*, fair: Fair) -> list[Vacancy]:
@@ -65,7 +49,9 @@ def fair_matching_vacancies(*, fair: Fair) -> list[Vacancy]:
             wanted |= Q(occupation_isco__startswith=prefix)
         vacancies = vacancies.filter(wanted)
     sectors = list(fair.sectors.all())
-    return [v for v in vacancies.order_by("employer_name", "title") if _in_sectors(v, sectors)]
+    return [
+        v for v in vacancies.order_by("employer_name", "title") if vacancy_in_sections(v, sectors)
+    ]
 
 
 @dataclass

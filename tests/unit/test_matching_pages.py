@@ -13,7 +13,7 @@ from accounts.services import candidate_register
 from candidates.match_features import match_features_refresh
 from candidates.match_selectors import fair_vacancies_for
 from candidates.models import CandidateProfile, ConsentRecord
-from employers.models import Vacancy
+from employers.models import SectorSection, Vacancy
 from fairplatform.celery import app
 from fairplatform.errors import DomainError, Forbidden, NotFound
 from rooms.agenda import booking_create, invitation_create, slots_publish, waitlist_join
@@ -698,3 +698,27 @@ def test_consent_withdrawal_hides_a_candidate_from_preselection(acme_vacancy):
     )
     assert "Anna Near" not in page
     assert timezone.now()
+
+
+def test_the_sector_search_finds_vacancies_still_coded_in_ateco_2007():
+    """Fairs offer ATECO 2025 sections; a vacancy coded in ATECO 2007 (62.01: section J then,
+    K now) belongs to K by its division, as in the fair's proposals."""
+    fair = factories.fair()
+    acme, beta = factories.employer("Acme"), factories.employer("Beta")
+    ict_2007 = SectorSection.objects.get(
+        classification=SectorSection.Classification.NACE_REV2_ATECO_2007, code="J"
+    )
+    old_code = open_vacancy(
+        acme, title="Sviluppatore (ATECO 2007)", sector=ict_2007, sector_ateco="62.01.00"
+    )
+    welder = open_vacancy(beta, title="Saldatore", sector=factories.sector("C"))
+    factories.booth(fair_=fair, employer_=acme).vacancies.add(old_code)
+    factories.booth(fair_=fair, employer_=beta).vacancies.add(welder)
+
+    found = fair_vacancies_for(fair=fair, profile=None, sector_id=factories.sector("K").pk)
+    page = client_for_anonymous(f"/fairs/{fair.pk}/vacancies/?sector={factories.sector('K').pk}")
+
+    assert [match.vacancy for match in found] == [old_code]
+    assert "Sviluppatore (ATECO 2007)" in page and "Saldatore" not in page
+    by_c = fair_vacancies_for(fair=fair, profile=None, sector_id=factories.sector("C").pk)
+    assert [match.vacancy for match in by_c] == [welder]
