@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
 from employers.models import Vacancy
+from employers.nuts import iso_country
 
 # Google's employmentType values; working time first, then what the contract adds.
 WORKING_TIME: dict[str, str] = {
@@ -46,7 +47,8 @@ def job_posting(vacancy: Vacancy, *, url: str) -> dict[str, Any]:
             "@type": "Place",
             "address": {
                 "@type": "PostalAddress",
-                "addressCountry": "IT",
+                # A vacancy abroad (a EURES one) is in the country of its NUTS code.
+                "addressCountry": iso_country(vacancy.nuts3) or "IT",
                 **({"addressLocality": vacancy.place} if vacancy.place else {}),
                 **({"addressRegion": vacancy.nuts3} if vacancy.nuts3 else {}),
             },

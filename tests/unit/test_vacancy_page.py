@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from employers.models import Vacancy
+from employers.nuts import iso_country
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +87,26 @@ def test_a_vacancy_that_is_no_longer_open_has_no_page(change):
     Vacancy.objects.filter(pk=vacancy.pk).update(**change)
 
     assert Client().get(f"/vacancies/{vacancy.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("nuts3", "place", "country"),
+    [
+        ("ITF33", "Napoli", "IT"),
+        ("", "", "IT"),
+        ("EL303", "Athína", "GR"),  # NUTS says EL, ISO 3166 GR
+        ("DE300", "Berlin", "DE"),
+        ("UKI31", "London", "GB"),
+    ],
+)
+def test_the_job_postings_country_is_the_one_of_its_nuts_code(nuts3, place, country):
+    vacancy = factories.vacancy(factories.employer("Acme"))
+    Vacancy.objects.filter(pk=vacancy.pk).update(nuts3=nuts3, place=place)
+
+    address = job_posting(Client().get(f"/vacancies/{vacancy.pk}/").content.decode())[
+        "jobLocation"
+    ]["address"]
+
+    assert address["addressCountry"] == country
+    assert address.get("addressLocality", "") == place
+    assert iso_country(nuts3) == (country if nuts3 else "")
