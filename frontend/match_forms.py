@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import SectorSection
-from employers.nuts import REGIONS
+from employers.places import place_choices
 from frontend.forms import (
     COMMON_ZONES,
     StyledForm,
@@ -147,10 +147,13 @@ class VacancySearchForm(StyledForm):
 
 
 class PlaceForm(StyledForm):
+    # A native select with a group per region (its provinces) and one of countries: usable on
+    # a phone and with a screen reader, built in the request's language.
     nuts = forms.ChoiceField(
         label=_("Where you live"),
         required=False,
-        choices=[("", _("I prefer not to say")), *REGIONS],
+        choices=place_choices,
+        help_text=_("Your province, or your region; outside Italy, your country."),
     )
     willing_to_relocate = forms.BooleanField(
         label=_("I am willing to move for work (also abroad, with EURES)"), required=False

@@ -13,7 +13,7 @@ from candidates.match_selectors import fair_vacancies_for
 from candidates.models import CandidateProfile
 from candidates.selectors import candidate_profile_of
 from candidates.services import candidate_place_set
-from employers.nuts import NAMES
+from employers.places import place_name
 from frontend.match_forms import PlaceForm, VacancySearchForm
 from rooms.models import FAIR_LANGUAGES
 from rooms.selectors import access_fair
@@ -55,7 +55,7 @@ def fair_matches(request: HttpRequest, fair_id: int) -> HttpResponse:
             "matches": matches,
             "profile": profile,
             "place_form": place_form,
-            "home_name": NAMES.get(profile.nuts[:4], profile.nuts) if profile else "",
+            "home_name": place_name(profile.nuts) if profile and profile.nuts else "",
         },
     )
 
