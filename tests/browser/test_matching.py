@@ -8,10 +8,12 @@ from playwright.sync_api import Browser, expect
 from accounts.models import Membership
 from accounts.services import candidate_register
 from candidates.match_features import match_features_refresh
+from employers.comuni import comuni_load
 from rooms.models import DismissedProposal, Fair, Invitation
 from tests import factories
 from tests.axe import axe_violations
 from tests.browser.test_cv import fits, signed_in
+from tests.vacancies.istat_samples import istat_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
@@ -70,6 +72,41 @@ def test_ranked_vacancies_and_preselection_on_a_phone(browser: Browser, live_ser
     expect(desk.get_by_text("Anna Esposito is invited to book an interview")).to_be_visible()
     assert Invitation.objects.filter(candidate=anna, vacancy=near).exists()
     assert axe_violations(desk) == []
+
+
+def test_a_candidate_picks_a_province_or_a_country_on_a_phone(browser: Browser, live_server):
+    comuni_load(istat_text().encode("cp1252"))
+    fair = factories.fair(title="ICT Campania")
+    acme = factories.employer("Acme")
+    vacancy = factories.vacancy(acme, "Sviluppatore a Napoli")
+    vacancy.nuts3, vacancy.occupation_isco = "ITF33", ""  # only the place counts
+    vacancy.save()
+    factories.booth(fair_=fair, employer_=acme).vacancies.add(vacancy)
+    anna = candidate_register(
+        full_name="Anna Esposito",
+        password=factories.PASSWORD,
+        email="anna@example.org",
+        phone=None,
+        preferred_language="en",
+        share_with_employers=True,
+    )
+
+    phone = signed_in(browser, live_server.url, anna, **PHONE).new_page()
+    phone.goto(f"{live_server.url}/fairs/{fair.pk}/vacancies/")
+    where = phone.get_by_role("combobox", name="Where you live")
+    expect(where).to_have_accessible_description(
+        "Your province, or your region; outside Italy, your country."
+    )
+    where.select_option(label="Napoli")
+    phone.get_by_role("button", name="Save").click()
+    expect(phone.get_by_text("We count distances from: Napoli (Campania).")).to_be_visible()
+    expect(phone.get_by_text("Match 100 / 100")).to_be_visible()
+    assert axe_violations(phone) == []
+    assert fits(phone)
+    phone.get_by_role("combobox", name="Where you live").select_option(label="Greece")
+    phone.get_by_role("button", name="Save").click()
+    expect(phone.get_by_text("We count distances from: Greece.")).to_be_visible()
+    expect(phone.get_by_text("Match 25 / 100")).to_be_visible()
 
 
 def test_an_organiser_dismisses_a_proposal_and_brings_it_back_on_a_phone(
