@@ -204,7 +204,6 @@ def fair_vacancies_for(
     query: str = "",
     sector_id: int | None = None,
     place: str = "",
-    language_names: dict[str, str] | None = None,
 ) -> list[VacancyMatch]:
     """The fair's open vacancies, searched by keyword (title, description, employer: simple
     case-insensitive containment, enough for a fair's few hundred), sector and place, ranked by
@@ -222,7 +221,8 @@ def fair_vacancies_for(
         vacancies = vacancies.filter(
             Q(title__icontains=word)
             | Q(description__icontains=word)
-            | Q(employer__legal_name__icontains=word)
+            # An anonymous vacancy must not be found by the employer it hides.
+            | Q(employer__legal_name__icontains=word, employer_visible=True)
             | Q(employer_name__icontains=word, employer_visible=True)
         )
     if place:
@@ -242,9 +242,10 @@ def fair_vacancies_for(
         values = row.first()
     assert values is not None  # noqa: S101  (just written)
     features = features_from_row(values)
-    matches = [
-        VacancyMatch(v, explain(needs_of(v), features, language_names=language_names))
-        for v in found
-    ]
+    matches = []
+    for vacancy in found:
+        needs = needs_of(vacancy)
+        names = {code: language_label(code) for code in needs.languages}
+        matches.append(VacancyMatch(vacancy, explain(needs, features, language_names=names)))
     matches.sort(key=lambda m: -(m.explanation.score if m.explanation else 0))
     return matches

@@ -15,7 +15,6 @@ from candidates.selectors import candidate_profile_of
 from candidates.services import candidate_place_set
 from employers.places import place_name
 from frontend.match_forms import PlaceForm, VacancySearchForm
-from rooms.models import FAIR_LANGUAGES
 from rooms.selectors import access_fair
 
 
@@ -27,6 +26,30 @@ def _profile(request: HttpRequest) -> CandidateProfile | None:
 
 @require_GET
 def fair_matches(request: HttpRequest, fair_id: int) -> HttpResponse:
+    return _matches_page(request, fair_id)
+
+
+@login_required
+@require_POST
+def place_set(request: HttpRequest, fair_id: int) -> HttpResponse:
+    profile = candidate_profile_of(actor=request.user)
+    form = PlaceForm(request.POST)
+    if not form.is_valid():
+        return _matches_page(request, fair_id, place_form=form)
+    candidate_place_set(
+        actor=profile.user,
+        profile=profile,
+        nuts=form.cleaned_data["nuts"],
+        willing_to_relocate=form.cleaned_data["willing_to_relocate"],
+    )
+    messages.success(request, _("Saved. Your matches now count where you live."))
+    return redirect("frontend:fair_matches", fair_id=fair_id)
+
+
+def _matches_page(
+    request: HttpRequest, fair_id: int, *, place_form: PlaceForm | None = None
+) -> HttpResponse:
+    """The ranked list; a search or place the forms refuse is shown with its error (400)."""
     fair = access_fair(actor=request.user, fair_id=fair_id)
     form = VacancySearchForm(request.GET or None, sectors=fair.sectors.all())
     data = form.cleaned_data if form.is_valid() else {}
@@ -37,14 +60,13 @@ def fair_matches(request: HttpRequest, fair_id: int) -> HttpResponse:
         query=data.get("q") or "",
         sector_id=data["sector"].pk if data.get("sector") else None,
         place=data.get("place") or "",
-        language_names={code: str(name) for code, name in FAIR_LANGUAGES},
     )
-    place_form = (
-        PlaceForm(
+    if place_form is None and profile is not None:
+        place_form = PlaceForm(
             initial={"nuts": profile.nuts, "willing_to_relocate": profile.willing_to_relocate}
         )
-        if profile
-        else None
+    refused = (form.is_bound and not form.is_valid()) or (
+        place_form is not None and place_form.is_bound
     )
     return render(
         request,
@@ -55,22 +77,8 @@ def fair_matches(request: HttpRequest, fair_id: int) -> HttpResponse:
             "matches": matches,
             "profile": profile,
             "place_form": place_form,
+            "searched": form.is_bound and any(data.values()),
             "home_name": place_name(profile.nuts) if profile and profile.nuts else "",
         },
+        status=400 if refused else 200,
     )
-
-
-@login_required
-@require_POST
-def place_set(request: HttpRequest, fair_id: int) -> HttpResponse:
-    profile = candidate_profile_of(actor=request.user)
-    form = PlaceForm(request.POST)
-    if form.is_valid():
-        candidate_place_set(
-            actor=profile.user,
-            profile=profile,
-            nuts=form.cleaned_data["nuts"],
-            willing_to_relocate=form.cleaned_data["willing_to_relocate"],
-        )
-        messages.success(request, _("Saved. Your matches now count where you live."))
-    return redirect("frontend:fair_matches", fair_id=fair_id)

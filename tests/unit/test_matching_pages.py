@@ -652,10 +652,31 @@ def test_candidate_sees_the_fairs_vacancies_ranked_with_what_is_missing():
         .get(f"/fairs/{fair.pk}/vacancies/", {"sector": factories.sector("K").pk})
         .content.decode()
     )
-    assert (
-        client_for(anna).get(f"/fairs/{fair.pk}/vacancies/", {"sector": other_sector}).status_code
-        == 200
-    )
+    refused = client_for(anna).get(f"/fairs/{fair.pk}/vacancies/", {"sector": other_sector})
+    assert refused.status_code == 400  # not one of the fair's sectors
+    assert "Select a valid choice" in refused.content.decode()
+
+
+def test_an_anonymous_vacancy_is_not_found_by_its_employers_name():
+    fair = factories.fair()
+    acme = factories.employer("Acme")
+    hidden = open_vacancy(acme, title="Magazziniere", employer_visible=False)
+    factories.booth(fair_=fair, employer_=acme).vacancies.add(hidden)
+    assert client_for_anonymous(f"/fairs/{fair.pk}/vacancies/?q=magazziniere").count("Magazziniere")
+    assert "Magazziniere" not in client_for_anonymous(f"/fairs/{fair.pk}/vacancies/?q=acme")
+
+
+def test_a_fair_without_vacancies_says_so_and_a_bad_place_is_refused_with_a_message():
+    fair = factories.fair()
+    page = client_for_anonymous(f"/fairs/{fair.pk}/vacancies/")
+    assert "This fair shows no vacancies yet" in page and "Try fewer words" not in page
+    assert "Try fewer words" in client_for_anonymous(f"/fairs/{fair.pk}/vacancies/?q=nulla")
+
+    anna = register("Anna", nuts="ITF3")
+    refused = client_for(anna).post(f"/fairs/{fair.pk}/where-i-live/", {"nuts": "XX99"})
+    assert refused.status_code == 400
+    assert "Select a valid choice" in refused.content.decode()
+    assert CandidateProfile.objects.get(user=anna).nuts == "ITF3"
 
 
 def test_visitors_search_without_scores_and_candidates_set_where_they_live():
