@@ -13,6 +13,7 @@ from django.db import connections, router
 from employers import vacancy_sync
 from employers.connectors.cpi import CpiConnector, CpiNotConfigured
 from employers.models import SectorSection, SyncCursor, SyncRun, Vacancy
+from employers.vacancy_records import ESCO_OCCUPATION
 from employers.vacancy_sync import vacancies_sync
 from fairplatform.db_routers import CPI_ALIAS, ReadOnlyDatabaseError
 from tests import factories
@@ -29,6 +30,19 @@ BAD_ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "SIL:2026/900005": ({"contract_code": "Z99"}, "unknown_contract"),
     "SIL:2026/900006": ({"ateco_version": "2002"}, "unknown_classification_version"),
     "SIL:2026/900007": ({"languages": [{"iso639_1": "en", "read": "D1"}]}, "bad_language"),
+}
+
+# Values the database refuses: each once failed its whole batch, and every later run at it.
+UNSTORABLE_ROWS: dict[str, tuple[dict[str, Any], str]] = {
+    "SIL:2026/910001": ({"employer_name": "N" * 250}, "too_long"),
+    "SIL:2026/910002": ({"positions_count": 40000}, "too_many_positions"),
+    "SIL:2026/910003": ({"licences": ["B", 1]}, "bad_licence"),
+    "SIL:2026/910004": ({"employer_tax_code": "X" * 17}, "too_long"),
+    "SIL:2026/910005": ({"cpi_code": "C" * 21}, "too_long"),
+    "SIL:2026/910006": ({"esco_uri": ESCO_OCCUPATION + "x" * 170}, "too_long"),
+    "SIL:2026/910007": ({"title": "T" * 201}, "too_long"),
+    "SIL:2026/910008": ({"isco08_code": "٢٥١٢"}, "bad_occupation"),  # Arabic-Indic digits
+    "SIL:2026/" + "9" * 120: ({}, "too_long"),
 }
 
 
@@ -165,6 +179,38 @@ def test_a_withdrawn_vacancy_published_again_comes_back(cpi_standin):
 
     vacancy = Vacancy.objects.get(source_ref="SIL:2026/000001")
     assert (vacancy.status, vacancy.closed_at, run.updated) == ("published", None, 1)
+
+
+def test_a_value_the_database_refuses_rejects_its_row_and_the_import_goes_on(cpi_standin):
+    cpi_standin.insert(
+        *[
+            row(ref, at(70 - index), **overrides)
+            for index, (ref, (overrides, _)) in enumerate(UNSTORABLE_ROWS.items())
+        ],
+        *good_rows(6),
+    )
+
+    run = sync()
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert (run.created, run.rejected) == (6, 9)
+    rejections = {rejection.source_ref: rejection for rejection in run.rejections.all()}
+    assert {ref: rejection.reason for ref, rejection in rejections.items()} == {
+        ref[:120]: reason for ref, (_, reason) in UNSTORABLE_ROWS.items()
+    }
+    assert [rejections[f"SIL:2026/91000{n}"].message for n in (1, 2, 3)] == [
+        "The employer_name is longer than 200 characters.",
+        "Positions must be at most 32767, not 40000.",
+        "Unknown driving-licence categories [1].",
+    ]
+    assert rejections["SIL:2026/910001"].payload["employer_name"] == "N" * 250
+    before = state()
+
+    again = sync(overlap=timedelta(hours=2))
+
+    assert again.status == SyncRun.Status.SUCCEEDED, again.error
+    assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 6, 9)
+    assert state() == before
 
 
 def test_a_row_older_than_the_stored_version_changes_nothing(cpi_standin):

@@ -94,6 +94,69 @@ def test_a_closed_position_closes_the_vacancy_only_when_newer():
     assert Vacancy.objects.get().status == Vacancy.Status.CLOSED
 
 
+def test_a_value_the_database_refuses_rejects_its_document_and_the_file_goes_on():
+    content = "<V>{}{}{}</V>".format(
+        cliclavoro(number=20),
+        cliclavoro(number=21).replace("Partenope Digitale S.r.l.", "N" * 250),
+        cliclavoro(number=22).replace(
+            "<numerolavoratori>2</numerolavoratori>", "<numerolavoratori>40000</numerolavoratori>"
+        ),
+    )
+
+    run = imported(Vacancy.Source.CLICLAVORO, content)
+
+    assert (run.status, run.created, run.rejected) == (SyncRun.Status.SUCCEEDED, 1, 2)
+    rejections = {rejection.source_ref: rejection for rejection in run.rejections.all()}
+    assert {ref: (r.reason, r.message) for ref, r in rejections.items()} == {
+        "2026/21": ("too_long", "The employer_name is longer than 200 characters."),
+        "2026/22": ("too_many_positions", "Positions must be at most 32767, not 40000."),
+    }
+    payload = rejections["2026/21"].payload
+    assert payload is not None
+    assert "N" * 250 in payload["xml"]
+
+    again = imported(Vacancy.Source.CLICLAVORO, content)
+
+    assert (again.status, again.created, again.updated, again.unchanged, again.rejected) == (
+        SyncRun.Status.SUCCEEDED, 0, 0, 1, 2,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("original", "refused", "reason", "message"),
+    [
+        (
+            "Bergen</oa:CityName>",
+            "B" * 121 + "</oa:CityName>",
+            "too_long",
+            "The place is longer than 120 characters.",
+        ),
+        (
+            'validFrom="2026-03-02"',
+            'validFrom="9999-12-31T23:30:00-01:00"',
+            "bad_publication",
+            "Published at 9999-12-31 23:30:00-01:00, outside years 1–9999 in UTC.",
+        ),
+    ],
+    ids=["place", "publication"],
+)
+def test_a_position_the_database_would_refuse_is_rejected(original, refused, reason, message):
+    position = hr_open(ref="f3b1c2d4-0011").replace(original, refused)
+    content = f"<V>{position}{hr_open(ref='f3b1c2d4-0012')}</V>"
+
+    run = imported(Vacancy.Source.EURES, content)
+
+    assert (run.status, run.created, run.rejected) == (SyncRun.Status.SUCCEEDED, 1, 1)
+    rejection = run.rejections.get()
+    assert (rejection.source_ref, rejection.reason, rejection.message) == (
+        "f3b1c2d4-0011",
+        reason,
+        message,
+    )
+    again = imported(Vacancy.Source.EURES, content)
+    assert (again.status, again.unchanged, again.rejected) == (SyncRun.Status.SUCCEEDED, 1, 1)
+
+
 def test_rectifications_without_the_intermediary_key_update_the_first_of_their_chain():
     first = cliclavoro(number=10, intermediary_key=False)
     second = cliclavoro(
