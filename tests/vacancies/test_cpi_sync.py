@@ -11,9 +11,10 @@ from django.core.management import CommandError, call_command
 from django.db import connections, router
 
 from employers import vacancy_sync
+from employers.connectors import cpi
 from employers.connectors.cpi import CpiConnector, CpiNotConfigured
 from employers.models import SectorSection, SyncCursor, SyncRun, Vacancy
-from employers.vacancy_records import ESCO_OCCUPATION
+from employers.vacancy_records import ESCO_OCCUPATION, normalise
 from employers.vacancy_sync import vacancies_sync
 from fairplatform.db_routers import CPI_ALIAS, ReadOnlyDatabaseError
 from tests import factories
@@ -211,6 +212,28 @@ def test_a_value_the_database_refuses_rejects_its_row_and_the_import_goes_on(cpi
     assert again.status == SyncRun.Status.SUCCEEDED, again.error
     assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 6, 9)
     assert state() == before
+
+
+def test_an_unexpected_error_in_one_row_rejects_that_row_only(cpi_standin, monkeypatch):
+    cpi_standin.insert(*good_rows(3))
+
+    def failing(raw, sectors):
+        if raw.source_ref == "SIL:2026/000002":
+            raise RuntimeError("a case no check foresaw")
+        return normalise(raw, sectors)
+
+    monkeypatch.setattr(cpi, "normalise", failing)
+
+    run = sync()
+
+    assert (run.status, run.created, run.rejected) == (SyncRun.Status.SUCCEEDED, 2, 1)
+    rejection = run.rejections.get()
+    assert (rejection.source_ref, rejection.reason, rejection.message) == (
+        "SIL:2026/000002",
+        "unreadable",
+        "Unexpected RuntimeError: a case no check foresaw",
+    )
+    assert rejection.payload["title"] == "Sviluppatore software (SIL:2026/000002)"
 
 
 def test_a_row_older_than_the_stored_version_changes_nothing(cpi_standin):

@@ -9,6 +9,7 @@ import pytest
 from defusedxml.ElementTree import fromstring
 from django.core.management import CommandError, call_command
 
+from employers.connectors import files
 from employers.connectors.files import XmlFileConnector, cliclavoro_vacancy
 from employers.models import SyncRejection, SyncRun, Vacancy
 from employers.tasks import vacancies_import_dropped
@@ -155,6 +156,35 @@ def test_a_position_the_database_would_refuse_is_rejected(original, refused, rea
     )
     again = imported(Vacancy.Source.EURES, content)
     assert (again.status, again.unchanged, again.rejected) == (SyncRun.Status.SUCCEEDED, 1, 1)
+
+
+@pytest.mark.parametrize(("stage", "ref"), [("parse", ""), ("normalise", "2026/31")])
+def test_an_unexpected_error_in_one_document_rejects_that_document_only(monkeypatch, stage, ref):
+    parse = files.cliclavoro_vacancy
+
+    def fail_on_31(raw):
+        if raw.source_ref == "2026/31":
+            raise RuntimeError("a case no check foresaw")
+        return raw
+
+    if stage == "parse":
+        monkeypatch.setattr(files, "cliclavoro_vacancy", lambda doc: fail_on_31(parse(doc)))
+    else:
+        monkeypatch.setattr(files, "normalise", lambda raw, idx: normalise(fail_on_31(raw), idx))
+
+    run = imported(
+        Vacancy.Source.CLICLAVORO, f"<V>{cliclavoro(number=30)}{cliclavoro(number=31)}</V>"
+    )
+
+    assert (run.status, run.created, run.rejected) == (SyncRun.Status.SUCCEEDED, 1, 1)
+    rejection = run.rejections.get()
+    assert (rejection.source_ref, rejection.reason, rejection.message) == (
+        ref,
+        "unreadable",
+        "Unexpected RuntimeError: a case no check foresaw",
+    )
+    assert rejection.payload is not None
+    assert "2026/31" in rejection.payload["xml"]
 
 
 def test_rectifications_without_the_intermediary_key_update_the_first_of_their_chain():
