@@ -105,12 +105,12 @@ def _run(connector: Connector, full: bool, overlap: timedelta, actor: User | Non
         start = None if full else _start(cursor, overlap)
         run.watermark_from = start.at if start else None
         for batch in connector.changes(start):
-            _apply_batch(run, connector.source, batch)
+            _apply_batch(run, connector, batch)
         deleted_since = cursor.deleted_watermark_at
         if deleted_since is not None and not full:
             deleted_since -= overlap
         for batch in connector.deletions(None if full else deleted_since):
-            _apply_batch(run, connector.source, batch)
+            _apply_batch(run, connector, batch)
         if full:
             run.closed += _reconcile(connector)
         run.expired += vacancies_expire(source=connector.source)
@@ -150,7 +150,8 @@ class _Outcome:
 
 
 @transaction.atomic
-def _apply_batch(run: SyncRun, source: str, batch: Batch) -> None:
+def _apply_batch(run: SyncRun, connector: Connector, batch: Batch) -> None:
+    source = connector.source
     # The lock serialises two runs of one source batch by batch; each decides on fresh rows.
     cursor = SyncCursor.objects.select_for_update().get(source=source)
     outcome = _Outcome()
@@ -190,6 +191,7 @@ def _apply_batch(run: SyncRun, source: str, batch: Batch) -> None:
             record=record,
             current=existing.get(record.source_ref),
             employers=employers,
+            incremental=connector.incremental,
             now=now,
             today=today,
         )
@@ -286,6 +288,7 @@ def _upsert(
     record: VacancyRecord,
     current: Vacancy | None,
     employers: dict[str, int],
+    incremental: bool,
     now: datetime,
     today: date,
 ) -> None:
@@ -294,7 +297,10 @@ def _upsert(
         if record.content_hash == current.content_hash or record.version < version:
             outcome.unchanged += 1
             return
-        if record.version == version and current.content_hash != NO_HASH:
+        # A stream's row version moves with every change: the same one with other content is
+        # a conflict. A file's version is its publication time, which an update or a closure
+        # need not move, so a later file with the same one is a re-send and applies.
+        if record.version == version and current.content_hash != NO_HASH and incremental:
             outcome.rejections.append(_duplicate(record, winner=version))
             return
     was_open = current is not None and current.status == Vacancy.Status.PUBLISHED

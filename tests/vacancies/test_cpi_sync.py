@@ -236,6 +236,20 @@ def test_an_unexpected_error_in_one_row_rejects_that_row_only(cpi_standin, monke
     assert rejection.payload["title"] == "Sviluppatore software (SIL:2026/000002)"
 
 
+def test_a_row_changed_without_a_new_version_is_refused(cpi_standin):
+    cpi_standin.insert(row("SIL:2026/000001", at(10), title="Prima"))
+    sync()
+    cpi_standin.execute(
+        "UPDATE export_fair.sil_richiesta SET title = 'Seconda', updated_at = now()"
+    )
+
+    run = sync()
+
+    assert (run.updated, run.rejected) == (0, 1)
+    assert run.rejections.get().reason == "duplicate_ref"
+    assert Vacancy.objects.get().title == "Prima"
+
+
 def test_a_row_older_than_the_stored_version_changes_nothing(cpi_standin):
     cpi_standin.insert(row("SIL:2026/000001", at(10), row_version=5, title="Versione 5"))
     sync()

@@ -83,7 +83,7 @@ def test_the_same_file_twice_imports_nothing_twice():
     assert Vacancy.objects.count() == 1
 
 
-def test_a_closed_position_closes_the_vacancy_only_when_newer():
+def test_a_closed_position_in_a_newer_file_closes_the_vacancy():
     imported(Vacancy.Source.EURES, hr_open(ref="f3b1c2d4-0001"))
     closed = hr_open(ref="f3b1c2d4-0001", status="Closed").replace(
         'validFrom="2026-03-02"', 'validFrom="2026-03-09"'
@@ -93,6 +93,67 @@ def test_a_closed_position_closes_the_vacancy_only_when_newer():
 
     assert (run.updated, run.closed) == (1, 1)
     assert Vacancy.objects.get().status == Vacancy.Status.CLOSED
+
+
+def test_an_older_file_changes_nothing():
+    imported(Vacancy.Source.EURES, hr_open(ref="f3b1c2d4-0001"))
+    older = hr_open(ref="f3b1c2d4-0001", title="Old title").replace(
+        'validFrom="2026-03-02"', 'validFrom="2026-02-20"'
+    )
+
+    run = imported(Vacancy.Source.EURES, older)
+
+    assert (run.updated, run.unchanged) == (0, 1)
+    assert Vacancy.objects.get().title == "Bus driver"
+
+
+@pytest.mark.parametrize(
+    ("first", "resent", "expected"),
+    [
+        (
+            hr_open(ref="f3b1c2d4-0001"),
+            hr_open(ref="f3b1c2d4-0001", title="Night bus driver"),
+            ("Night bus driver", Vacancy.Status.PUBLISHED),
+        ),
+        (
+            hr_open(ref="f3b1c2d4-0001"),
+            hr_open(ref="f3b1c2d4-0001", status="Closed"),
+            ("Bus driver", Vacancy.Status.CLOSED),
+        ),
+        (
+            cliclavoro(number=7),
+            cliclavoro(number=7, title="Sviluppatrice Python"),
+            ("Sviluppatrice Python", Vacancy.Status.PUBLISHED),
+        ),
+        (
+            cliclavoro(number=7),
+            cliclavoro(number=7, closed_because="02"),
+            ("Sviluppatore Python", Vacancy.Status.CLOSED),
+        ),
+    ],
+    ids=["hr-open-title", "hr-open-closed", "cliclavoro-title", "cliclavoro-closed"],
+)
+def test_a_file_sent_again_with_the_same_publication_time_applies(first, resent, expected):
+    """A file's version is its publication time, which an update or a closure need not move."""
+    source = Vacancy.Source.EURES if "PositionOpening" in first else Vacancy.Source.CLICLAVORO
+    imported(source, first)
+
+    run = imported(source, resent)
+
+    assert (run.updated, run.rejected) == (1, 0), list(run.rejections.values("message"))
+    vacancy = Vacancy.objects.get()
+    assert (vacancy.title, vacancy.status) == expected
+    assert run.closed == (expected[1] == Vacancy.Status.CLOSED)
+
+
+def test_one_reference_twice_in_one_file_with_the_same_version_is_a_duplicate():
+    content = f"<V>{cliclavoro(number=8)}{cliclavoro(number=8, title='Altro titolo')}</V>"
+
+    run = imported(Vacancy.Source.CLICLAVORO, content)
+
+    assert (run.created, run.rejected) == (1, 1)
+    assert run.rejections.get().reason == "duplicate_ref"
+    assert Vacancy.objects.get().title == "Sviluppatore Python"
 
 
 def test_a_value_the_database_refuses_rejects_its_document_and_the_file_goes_on():
