@@ -294,7 +294,17 @@ def _upsert(
 ) -> None:
     if current is not None:
         version = current.source_version or 0
-        if record.content_hash == current.content_hash or record.version < version:
+        if record.content_hash == current.content_hash:
+            # The same content, but its employer may have an account by now (made before
+            # employer_create linked imported vacancies, or while this batch was being read).
+            tax_code = record.fields["employer_tax_code"]
+            if current.employer_id is None and tax_code in employers:
+                current.employer_id, current.updated_at = employers[tax_code], now
+                outcome.updated.append(current)
+            else:
+                outcome.unchanged += 1
+            return
+        if record.version < version:
             outcome.unchanged += 1
             return
         # A stream's row version moves with every change: the same one with other content is

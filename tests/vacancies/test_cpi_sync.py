@@ -10,13 +10,16 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connections, router
 
+from accounts.models import Organisation
 from employers import vacancy_sync
 from employers.connectors import cpi
 from employers.connectors.cpi import CpiConnector, CpiNotConfigured
-from employers.models import SectorSection, SyncCursor, SyncRun, Vacancy
+from employers.models import Employer, SectorSection, SyncCursor, SyncRun, Vacancy
+from employers.services import employer_create
 from employers.vacancy_records import ESCO_OCCUPATION, normalise
 from employers.vacancy_sync import vacancies_sync
 from fairplatform.db_routers import CPI_ALIAS, ReadOnlyDatabaseError
+from fairplatform.models import AuditEntry
 from tests import factories
 from tests.vacancies.conftest import CPI_DB, use_cpi_database
 from tests.vacancies.cpi_standin import at, row, today_plus
@@ -334,6 +337,62 @@ def test_imported_vacancies_join_the_employer_with_that_tax_code(cpi_standin):
 
     assert list(employer.vacancies.values_list("source_ref", flat=True)) == ["SIL:2026/000001"]
     assert Vacancy.objects.get(source_ref="SIL:2026/000002").employer is None
+
+
+def test_an_employer_created_after_the_import_gets_its_vacancies(cpi_standin, organiser):
+    vat_number, fiscal_code = factories.vat_number(), "RSSMRA85T10A562S"
+    cpi_standin.insert(
+        row("SIL:2026/000001", at(10), employer_tax_code=vat_number),
+        row("SIL:2026/000002", at(9), employer_tax_code=fiscal_code.lower()),
+        row("SIL:2026/000003", at(8), employer_tax_code=factories.vat_number()),
+        row("SIL:2026/000004", at(7), employer_tax_code=None),
+    )
+    sync()
+
+    employer = employer_create(
+        actor=organiser,
+        legal_name="Partenope Digitale S.r.l.",
+        vat_number=vat_number,
+        fiscal_code=fiscal_code,
+        sector=factories.sector(),
+    )
+
+    linked = dict(Vacancy.objects.values_list("source_ref", "employer_id"))
+    assert linked == {
+        "SIL:2026/000001": employer.pk,
+        "SIL:2026/000002": employer.pk,
+        "SIL:2026/000003": None,
+        "SIL:2026/000004": None,
+    }
+    audit = AuditEntry.objects.get(action="employers.employer.created")
+    assert audit.data == {"vacancies_linked": 2}
+    assert sync(overlap=timedelta(hours=1)).unchanged == 4
+
+
+def test_a_replayed_vacancy_joins_an_employer_that_has_an_account_by_now(cpi_standin):
+    vat_number = factories.vat_number()
+    cpi_standin.insert(
+        row("SIL:2026/000001", at(10), employer_tax_code=vat_number),
+        row("SIL:2026/000002", at(9), employer_tax_code=None),
+    )
+    sync()
+    stored = Vacancy.objects.get(source_ref="SIL:2026/000001")
+    # Made without employer_create, as before it linked vacancies or while a batch was read.
+    employer = Employer.objects.create(
+        organisation=factories.organisation(Organisation.Kind.EMPLOYER),
+        legal_name="Partenope Digitale S.r.l.",
+        vat_number=vat_number,
+        sector=factories.sector(),
+    )
+
+    run = sync(overlap=timedelta(hours=1))
+
+    assert (run.updated, run.unchanged) == (1, 1)
+    vacancy = Vacancy.objects.get(source_ref="SIL:2026/000001")
+    assert (vacancy.employer_id, vacancy.content_hash) == (employer.pk, stored.content_hash)
+    assert Vacancy.objects.get(source_ref="SIL:2026/000002").employer_id is None
+    again = sync(overlap=timedelta(hours=1))
+    assert (again.updated, again.unchanged) == (0, 2)
 
 
 def test_a_dry_run_writes_nothing(cpi_standin):
