@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import JSONField, Q
+from django.db.models import JSONField, Q, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import User
@@ -80,8 +80,8 @@ def vacancies_sync(
 ) -> SyncRun:
     """One run; a failure ends in a failed SyncRun with the error, never in an exception.
 
-    A dry run does all the work in a transaction that is rolled back, so its counts are exactly
-    what a real run would do.
+    A dry run does all the work in a transaction that is rolled back, so its counts and
+    rejections are exactly what a real run would do.
     """
     overlap = (
         timedelta(seconds=settings.VACANCY_SYNC_OVERLAP_SECONDS) if overlap is None else overlap
@@ -90,6 +90,8 @@ def vacancies_sync(
         return _run(connector, full, overlap, actor)
     with transaction.atomic():
         run = _run(connector, full, overlap, actor)
+        # Read before the rollback takes them away: run.rejections.all() then lists these.
+        prefetch_related_objects([run], "rejections")
         transaction.set_rollback(True)
     return run
 

@@ -401,6 +401,9 @@ def test_a_dry_run_writes_nothing(cpi_standin):
     run = sync(dry_run=True)
 
     assert (run.created, run.rejected) == (5, 7)
+    assert {rejection.source_ref: rejection.reason for rejection in run.rejections.all()} == {
+        ref: reason for ref, (_, reason) in BAD_ROWS.items()
+    }
     assert not Vacancy.objects.exists()
     assert not SyncRun.objects.exists()
     assert SyncCursor.objects.get_or_create(source="cpi")[0].watermark_at is None
@@ -504,7 +507,11 @@ def test_the_command_syncs_and_reports(cpi_standin, capsys):
     cpi_standin.insert(*good_rows(3), *bad_rows())
 
     call_command("sync_vacancies", "--source", "cpi", "--dry-run")
-    assert "Dry run: cpi incremental succeeded: read 10, created 3" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Dry run: cpi incremental succeeded: read 10, created 3" in out
+    assert "  rejected SIL:2026/900002 (missing_title): No title.\n" in out
+    for ref, (_, reason) in BAD_ROWS.items():
+        assert f"  rejected {ref} ({reason}): " in out
     assert not Vacancy.objects.exists()
 
     call_command("sync_vacancies", "--source", "cpi", "--full")
