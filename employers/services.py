@@ -26,7 +26,8 @@ def employer_create(
     region: str = "",
     logo: UploadedFile | None = None,
 ) -> Employer:
-    """An employer organisation and its profile, created together or not at all."""
+    """An employer organisation and its profile, created together or not at all, joined by
+    the imported vacancies that name its VAT number or fiscal code."""
     require(actor, Perm.EMPLOYER_CREATE)
     organisation = Organisation.objects.create(
         name=legal_name, kind=Organisation.Kind.EMPLOYER, region=region
@@ -45,7 +46,16 @@ def employer_create(
         _attach_logo(employer, logo)
     with unique_or(ValidationError({"vat_number": _("An employer with this VAT number exists.")})):
         employer.save()
-    audit_record(actor=actor, action="employers.employer.created", obj=employer)
+    # Vacancies imported before the employer had an account know it by its tax code only.
+    codes = [code for code in (employer.vat_number, employer.fiscal_code) if code]
+    linked = (
+        Vacancy.objects.filter(employer=None, employer_tax_code__in=codes)
+        .exclude(source=Vacancy.Source.MANUAL)
+        .update(employer=employer, updated_at=timezone.now())
+    )
+    audit_record(
+        actor=actor, action="employers.employer.created", obj=employer, vacancies_linked=linked
+    )
     return employer
 
 

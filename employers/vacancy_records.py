@@ -9,9 +9,11 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import CharField
 from django.utils.html import strip_tags
 
 from employers.comuni import ComuneIndex, Place
@@ -30,7 +32,8 @@ ATECO_CLASSIFICATIONS = {
 NACE_VERSION = {"2007": "NACE Rev. 2", "2025": "NACE Rev. 2.1"}
 ATECO_CODE = re.compile(r"^(\d{2})\.\d{2}(\.\d{1,2})?$")
 CP2011_CODE = re.compile(r"^\d(\.\d{1,2}){0,5}$")
-ISCO08_CODE = re.compile(r"^\d{4}$")
+# [0-9], not \d (which takes any script's digits): the model's check constraint.
+ISCO08_CODE = re.compile(r"^[0-9]{4}$")
 ISTAT_COMUNE = re.compile(r"^\d{6}$")
 BELFIORE = re.compile(r"^[A-Z]\d{3}$")
 NUTS3 = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}$")
@@ -40,6 +43,18 @@ ESCO_OCCUPATION = "http://data.europa.eu/esco/occupation/"
 STATUSES = frozenset({Vacancy.Status.PUBLISHED.value, Vacancy.Status.CLOSED.value})
 CONTRACT_TYPES = frozenset(Vacancy.ContractType.values)
 WORKING_TIMES = frozenset(Vacancy.WorkingTime.values)
+# The model's own limits: a value the database would refuse rejects its record, where it would
+# fail its batch (and every later run, which reads the same row again).
+MAX_LENGTHS = {
+    field.attname: field.max_length
+    for field in Vacancy._meta.concrete_fields
+    if isinstance(field, CharField) and field.max_length
+}
+MAX_POSITIONS = BaseDatabaseOperations.integer_field_ranges[
+    Vacancy._meta.get_field("positions").get_internal_type()
+][1]
+# PostgreSQL stores later and earlier times, which Python cannot read back as a datetime in UTC.
+READABLE_TIMES = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
 
 
 @dataclass(frozen=True)
@@ -142,14 +157,8 @@ def normalise(raw: RawVacancy, sectors: SectorIndex) -> VacancyRecord | Rejectio
     _check_codes(raw, problems)
     comune = _comune(raw, sectors.comuni, problems)
     languages = _languages(raw.languages, problems)
-    licences = sorted(set(raw.licences))
-    if unknown := [code for code in licences if code not in EU_LICENCES]:
-        problems.add("bad_licence", f"Unknown driving-licence categories {unknown}.")
+    licences = _licences(raw.licences, problems)
     skills = _skills(raw.skills, problems)
-    if problems.items or sector is None or raw.version is None:
-        reason = problems.items[0][0] if problems.items else "invalid"
-        message = " ".join(message for _, message in problems.items)
-        return Rejection(source_ref, reason, message, raw.raw)
 
     fields: dict[str, Any] = {
         "status": raw.status,
@@ -163,7 +172,7 @@ def normalise(raw: RawVacancy, sectors: SectorIndex) -> VacancyRecord | Rejectio
         "comune_istat": raw.comune_istat,
         "comune_belfiore": raw.comune_belfiore,
         "nuts3": raw.nuts3,
-        "sector_id": sector.pk,
+        "sector_id": sector.pk if sector else None,
         "sector_ateco": raw.ateco_code,
         "sector_nace": raw.ateco_code[:5],
         "occupation_cp2011": raw.cp2011_code,
@@ -180,6 +189,12 @@ def normalise(raw: RawVacancy, sectors: SectorIndex) -> VacancyRecord | Rejectio
         "external_ids": raw.external_ids,
         "code_versions": _code_versions(raw),
     }
+    # On the values as they would be stored (trimmed, upper-cased), with every other reason.
+    _check_lengths(source_ref, fields, problems)
+    if problems.items or sector is None or raw.version is None:
+        reason = problems.items[0][0] if problems.items else "invalid"
+        message = " ".join(message for _, message in problems.items)
+        return Rejection(source_ref, reason, message, raw.raw)
     # Only a source that states skills sets them: one that never does (the CPI view) leaves
     # those entered on the platform alone, and records without skills keep the hash they had
     # before vacancies had skills, so replays of stored versions stay no-ops.
@@ -236,17 +251,30 @@ def _check_record(raw: RawVacancy, source_ref: str, title: str, problems: _Probl
         problems.add("unknown_status", f"Unknown status {raw.status!r}.")
     if not title:
         problems.add("missing_title", "No title.")
-    elif len(title) > 200:
-        problems.add("title_too_long", "The title is longer than 200 characters.")
     if raw.positions is None or raw.positions < 1:
         problems.add("no_positions", f"Positions must be at least 1, not {raw.positions}.")
+    elif raw.positions > MAX_POSITIONS:
+        problems.add(
+            "too_many_positions", f"Positions must be at most {MAX_POSITIONS}, not {raw.positions}."
+        )
     if raw.published_at is None:
         problems.add("missing_publication", "No publication date.")
+    elif not READABLE_TIMES[0] <= raw.published_at <= READABLE_TIMES[1]:
+        problems.add(
+            "bad_publication", f"Published at {raw.published_at}, outside years 1–9999 in UTC."
+        )
     elif raw.expires_on is not None and raw.expires_on < raw.published_at.date():
         problems.add(
             "expiry_before_publication",
             f"Expires on {raw.expires_on} before its publication on {raw.published_at.date()}.",
         )
+
+
+def _check_lengths(source_ref: str, fields: dict[str, Any], problems: _Problems) -> None:
+    for name, value in [("source_ref", source_ref), *fields.items()]:
+        limit = MAX_LENGTHS.get(name)
+        if limit is not None and len(value) > limit:
+            problems.add("too_long", f"The {name} is longer than {limit} characters.")
 
 
 def _check_codes(raw: RawVacancy, problems: _Problems) -> None:
@@ -304,6 +332,16 @@ def _languages(items: list[dict[str, Any]], problems: _Problems) -> list[dict[st
     return sorted(languages, key=lambda language: language["iso639_1"])
 
 
+def _licences(items: list[Any], problems: _Problems) -> list[str]:
+    # A JSON list from the source may hold anything: only text can be a category.
+    licences = sorted({code for code in items if isinstance(code, str)})
+    unknown = [code for code in licences if code not in EU_LICENCES]
+    unknown += [code for code in items if not isinstance(code, str)]
+    if unknown:
+        problems.add("bad_licence", f"Unknown driving-licence categories {unknown}.")
+    return licences
+
+
 def _skills(items: list[dict[str, str]], problems: _Problems) -> list[dict[str, str]]:
     skills: dict[str, dict[str, str]] = {}
     for item in items:
@@ -320,7 +358,7 @@ def _skills(items: list[dict[str, str]], problems: _Problems) -> list[dict[str, 
 def _code_versions(raw: RawVacancy) -> dict[str, str]:
     versions = {
         "sector_ateco": f"ATECO {raw.ateco_version}",
-        "sector_nace": NACE_VERSION[raw.ateco_version],
+        "sector_nace": NACE_VERSION.get(raw.ateco_version, ""),
         "occupation_cp2011": "CP2011" if raw.cp2011_code else "",
         "occupation_isco": "ISCO-08" if raw.isco08_code else "",
         "occupation_esco_uri": "ESCO" if raw.esco_uri else "",

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import JSONField, Q
+from django.db.models import JSONField, Q, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import User
@@ -80,8 +80,8 @@ def vacancies_sync(
 ) -> SyncRun:
     """One run; a failure ends in a failed SyncRun with the error, never in an exception.
 
-    A dry run does all the work in a transaction that is rolled back, so its counts are exactly
-    what a real run would do.
+    A dry run does all the work in a transaction that is rolled back, so its counts and
+    rejections are exactly what a real run would do.
     """
     overlap = (
         timedelta(seconds=settings.VACANCY_SYNC_OVERLAP_SECONDS) if overlap is None else overlap
@@ -90,6 +90,8 @@ def vacancies_sync(
         return _run(connector, full, overlap, actor)
     with transaction.atomic():
         run = _run(connector, full, overlap, actor)
+        # Read before the rollback takes them away: run.rejections.all() then lists these.
+        prefetch_related_objects([run], "rejections")
         transaction.set_rollback(True)
     return run
 
@@ -105,12 +107,12 @@ def _run(connector: Connector, full: bool, overlap: timedelta, actor: User | Non
         start = None if full else _start(cursor, overlap)
         run.watermark_from = start.at if start else None
         for batch in connector.changes(start):
-            _apply_batch(run, connector.source, batch)
+            _apply_batch(run, connector, batch)
         deleted_since = cursor.deleted_watermark_at
         if deleted_since is not None and not full:
             deleted_since -= overlap
         for batch in connector.deletions(None if full else deleted_since):
-            _apply_batch(run, connector.source, batch)
+            _apply_batch(run, connector, batch)
         if full:
             run.closed += _reconcile(connector)
         run.expired += vacancies_expire(source=connector.source)
@@ -150,7 +152,8 @@ class _Outcome:
 
 
 @transaction.atomic
-def _apply_batch(run: SyncRun, source: str, batch: Batch) -> None:
+def _apply_batch(run: SyncRun, connector: Connector, batch: Batch) -> None:
+    source = connector.source
     # The lock serialises two runs of one source batch by batch; each decides on fresh rows.
     cursor = SyncCursor.objects.select_for_update().get(source=source)
     outcome = _Outcome()
@@ -190,6 +193,7 @@ def _apply_batch(run: SyncRun, source: str, batch: Batch) -> None:
             record=record,
             current=existing.get(record.source_ref),
             employers=employers,
+            incremental=connector.incremental,
             now=now,
             today=today,
         )
@@ -286,15 +290,29 @@ def _upsert(
     record: VacancyRecord,
     current: Vacancy | None,
     employers: dict[str, int],
+    incremental: bool,
     now: datetime,
     today: date,
 ) -> None:
     if current is not None:
         version = current.source_version or 0
-        if record.content_hash == current.content_hash or record.version < version:
+        if record.content_hash == current.content_hash:
+            # The same content, but its employer may have an account by now (made before
+            # employer_create linked imported vacancies, or while this batch was being read).
+            tax_code = record.fields["employer_tax_code"]
+            if current.employer_id is None and tax_code in employers:
+                current.employer_id, current.updated_at = employers[tax_code], now
+                outcome.updated.append(current)
+            else:
+                outcome.unchanged += 1
+            return
+        if record.version < version:
             outcome.unchanged += 1
             return
-        if record.version == version and current.content_hash != NO_HASH:
+        # A stream's row version moves with every change: the same one with other content is
+        # a conflict. A file's version is its publication time, which an update or a closure
+        # need not move, so a later file with the same one is a re-send and applies.
+        if record.version == version and current.content_hash != NO_HASH and incremental:
             outcome.rejections.append(_duplicate(record, winner=version))
             return
     was_open = current is not None and current.status == Vacancy.Status.PUBLISHED

@@ -1,12 +1,15 @@
 """The one interface every vacancy source implements; `employers.vacancy_sync` drives it."""
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from employers.models import Vacancy
 from employers.vacancy_records import Rejection, Tombstone, VacancyRecord
+
+log = logging.getLogger(__name__)
 
 Item = VacancyRecord | Tombstone | Rejection
 
@@ -46,3 +49,10 @@ class Connector(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def unreadable(source_ref: str, payload: dict[str, Any], exc: Exception) -> Rejection:
+    """A record whose building failed in a way no check foresaw, rejected on its own: failing
+    the batch would stop every later run at the same record."""
+    log.exception("Vacancy record %r could not be read", source_ref)
+    return Rejection(source_ref, "unreadable", f"Unexpected {type(exc).__name__}: {exc}", payload)

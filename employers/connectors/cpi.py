@@ -10,7 +10,7 @@ from django.db.backends.utils import CursorWrapper
 from psycopg.types.datetime import TimestamptzLoader
 from psycopg.types.json import JsonbLoader
 
-from employers.connectors.base import Batch, Item, Position
+from employers.connectors.base import Batch, Item, Position, unreadable
 from employers.models import Vacancy
 from employers.vacancy_records import RawVacancy, SectorIndex, Tombstone, normalise
 from fairplatform.db_routers import CPI_ALIAS
@@ -119,7 +119,12 @@ class CpiConnector:
         assert self._sectors is not None  # noqa: S101 - set together with the decoders
         if row[STATUS] == TOMBSTONE and row[SOURCE_REF] and row[ROW_VERSION] is not None:
             return Tombstone(row[SOURCE_REF], row[ROW_VERSION])
-        return normalise(self._raw(row, self._decoders), self._sectors)
+        # Only the row's own decoding and checks: the decode tables above are read outside, so
+        # a database failure still fails the run instead of rejecting every row.
+        try:
+            return normalise(self._raw(row, self._decoders), self._sectors)
+        except Exception as exc:
+            return unreadable(row[SOURCE_REF] or "", dict(zip(COLUMNS, row, strict=True)), exc)
 
     def _raw(self, row: tuple[Any, ...], decoders: Decoders) -> RawVacancy:
         (

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from employers.connectors.base import Batch, Item, Position
+from employers.connectors.base import Batch, Item, Position, unreadable
 from employers.models import Vacancy
 from employers.vacancy_records import RawVacancy, Rejection, SectorIndex, normalise
 from employers.validators import ESCO_SKILL
@@ -130,12 +130,17 @@ class XmlFileConnector:
     def _item(self, document: Element, sectors: SectorIndex) -> Item:
         try:
             raw = self.parse(document)
-        except (ValueError, TypeError) as exc:
+        except Exception as exc:
             payload = {"xml": tostring(document, encoding="unicode")}
-            return Rejection("", "malformed_document", str(exc), payload)
+            if isinstance(exc, ValueError | TypeError):  # a date or number the format refuses
+                return Rejection("", "malformed_document", str(exc), payload)
+            return unreadable("", payload, exc)
         if self.source == Vacancy.Source.CLICLAVORO:
-            self._key_on_chain_root(raw)
-        return normalise(raw, sectors)
+            self._key_on_chain_root(raw)  # reads the database: outside the guards
+        try:
+            return normalise(raw, sectors)
+        except Exception as exc:
+            return unreadable(raw.source_ref, raw.raw, exc)
 
     def _key_on_chain_root(self, raw: RawVacancy) -> None:
         """Without the intermediary's key, every rectification has a new `codiceofferta` that

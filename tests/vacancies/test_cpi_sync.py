@@ -10,11 +10,16 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connections, router
 
+from accounts.models import Organisation
 from employers import vacancy_sync
+from employers.connectors import cpi
 from employers.connectors.cpi import CpiConnector, CpiNotConfigured
-from employers.models import SectorSection, SyncCursor, SyncRun, Vacancy
+from employers.models import Employer, SectorSection, SyncCursor, SyncRun, Vacancy
+from employers.services import employer_create
+from employers.vacancy_records import ESCO_OCCUPATION, normalise
 from employers.vacancy_sync import vacancies_sync
 from fairplatform.db_routers import CPI_ALIAS, ReadOnlyDatabaseError
+from fairplatform.models import AuditEntry
 from tests import factories
 from tests.vacancies.conftest import CPI_DB, use_cpi_database
 from tests.vacancies.cpi_standin import at, row, today_plus
@@ -29,6 +34,19 @@ BAD_ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "SIL:2026/900005": ({"contract_code": "Z99"}, "unknown_contract"),
     "SIL:2026/900006": ({"ateco_version": "2002"}, "unknown_classification_version"),
     "SIL:2026/900007": ({"languages": [{"iso639_1": "en", "read": "D1"}]}, "bad_language"),
+}
+
+# Values the database refuses: each once failed its whole batch, and every later run at it.
+UNSTORABLE_ROWS: dict[str, tuple[dict[str, Any], str]] = {
+    "SIL:2026/910001": ({"employer_name": "N" * 250}, "too_long"),
+    "SIL:2026/910002": ({"positions_count": 40000}, "too_many_positions"),
+    "SIL:2026/910003": ({"licences": ["B", 1]}, "bad_licence"),
+    "SIL:2026/910004": ({"employer_tax_code": "X" * 17}, "too_long"),
+    "SIL:2026/910005": ({"cpi_code": "C" * 21}, "too_long"),
+    "SIL:2026/910006": ({"esco_uri": ESCO_OCCUPATION + "x" * 170}, "too_long"),
+    "SIL:2026/910007": ({"title": "T" * 201}, "too_long"),
+    "SIL:2026/910008": ({"isco08_code": "٢٥١٢"}, "bad_occupation"),  # Arabic-Indic digits
+    "SIL:2026/" + "9" * 120: ({}, "too_long"),
 }
 
 
@@ -167,6 +185,74 @@ def test_a_withdrawn_vacancy_published_again_comes_back(cpi_standin):
     assert (vacancy.status, vacancy.closed_at, run.updated) == ("published", None, 1)
 
 
+def test_a_value_the_database_refuses_rejects_its_row_and_the_import_goes_on(cpi_standin):
+    cpi_standin.insert(
+        *[
+            row(ref, at(70 - index), **overrides)
+            for index, (ref, (overrides, _)) in enumerate(UNSTORABLE_ROWS.items())
+        ],
+        *good_rows(6),
+    )
+
+    run = sync()
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert (run.created, run.rejected) == (6, 9)
+    rejections = {rejection.source_ref: rejection for rejection in run.rejections.all()}
+    assert {ref: rejection.reason for ref, rejection in rejections.items()} == {
+        ref[:120]: reason for ref, (_, reason) in UNSTORABLE_ROWS.items()
+    }
+    assert [rejections[f"SIL:2026/91000{n}"].message for n in (1, 2, 3)] == [
+        "The employer_name is longer than 200 characters.",
+        "Positions must be at most 32767, not 40000.",
+        "Unknown driving-licence categories [1].",
+    ]
+    assert rejections["SIL:2026/910001"].payload["employer_name"] == "N" * 250
+    before = state()
+
+    again = sync(overlap=timedelta(hours=2))
+
+    assert again.status == SyncRun.Status.SUCCEEDED, again.error
+    assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 6, 9)
+    assert state() == before
+
+
+def test_an_unexpected_error_in_one_row_rejects_that_row_only(cpi_standin, monkeypatch):
+    cpi_standin.insert(*good_rows(3))
+
+    def failing(raw, sectors):
+        if raw.source_ref == "SIL:2026/000002":
+            raise RuntimeError("a case no check foresaw")
+        return normalise(raw, sectors)
+
+    monkeypatch.setattr(cpi, "normalise", failing)
+
+    run = sync()
+
+    assert (run.status, run.created, run.rejected) == (SyncRun.Status.SUCCEEDED, 2, 1)
+    rejection = run.rejections.get()
+    assert (rejection.source_ref, rejection.reason, rejection.message) == (
+        "SIL:2026/000002",
+        "unreadable",
+        "Unexpected RuntimeError: a case no check foresaw",
+    )
+    assert rejection.payload["title"] == "Sviluppatore software (SIL:2026/000002)"
+
+
+def test_a_row_changed_without_a_new_version_is_refused(cpi_standin):
+    cpi_standin.insert(row("SIL:2026/000001", at(10), title="Prima"))
+    sync()
+    cpi_standin.execute(
+        "UPDATE export_fair.sil_richiesta SET title = 'Seconda', updated_at = now()"
+    )
+
+    run = sync()
+
+    assert (run.updated, run.rejected) == (0, 1)
+    assert run.rejections.get().reason == "duplicate_ref"
+    assert Vacancy.objects.get().title == "Prima"
+
+
 def test_a_row_older_than_the_stored_version_changes_nothing(cpi_standin):
     cpi_standin.insert(row("SIL:2026/000001", at(10), row_version=5, title="Versione 5"))
     sync()
@@ -253,12 +339,71 @@ def test_imported_vacancies_join_the_employer_with_that_tax_code(cpi_standin):
     assert Vacancy.objects.get(source_ref="SIL:2026/000002").employer is None
 
 
+def test_an_employer_created_after_the_import_gets_its_vacancies(cpi_standin, organiser):
+    vat_number, fiscal_code = factories.vat_number(), "RSSMRA85T10A562S"
+    cpi_standin.insert(
+        row("SIL:2026/000001", at(10), employer_tax_code=vat_number),
+        row("SIL:2026/000002", at(9), employer_tax_code=fiscal_code.lower()),
+        row("SIL:2026/000003", at(8), employer_tax_code=factories.vat_number()),
+        row("SIL:2026/000004", at(7), employer_tax_code=None),
+    )
+    sync()
+
+    employer = employer_create(
+        actor=organiser,
+        legal_name="Partenope Digitale S.r.l.",
+        vat_number=vat_number,
+        fiscal_code=fiscal_code,
+        sector=factories.sector(),
+    )
+
+    linked = dict(Vacancy.objects.values_list("source_ref", "employer_id"))
+    assert linked == {
+        "SIL:2026/000001": employer.pk,
+        "SIL:2026/000002": employer.pk,
+        "SIL:2026/000003": None,
+        "SIL:2026/000004": None,
+    }
+    audit = AuditEntry.objects.get(action="employers.employer.created")
+    assert audit.data == {"vacancies_linked": 2}
+    assert sync(overlap=timedelta(hours=1)).unchanged == 4
+
+
+def test_a_replayed_vacancy_joins_an_employer_that_has_an_account_by_now(cpi_standin):
+    vat_number = factories.vat_number()
+    cpi_standin.insert(
+        row("SIL:2026/000001", at(10), employer_tax_code=vat_number),
+        row("SIL:2026/000002", at(9), employer_tax_code=None),
+    )
+    sync()
+    stored = Vacancy.objects.get(source_ref="SIL:2026/000001")
+    # Made without employer_create, as before it linked vacancies or while a batch was read.
+    employer = Employer.objects.create(
+        organisation=factories.organisation(Organisation.Kind.EMPLOYER),
+        legal_name="Partenope Digitale S.r.l.",
+        vat_number=vat_number,
+        sector=factories.sector(),
+    )
+
+    run = sync(overlap=timedelta(hours=1))
+
+    assert (run.updated, run.unchanged) == (1, 1)
+    vacancy = Vacancy.objects.get(source_ref="SIL:2026/000001")
+    assert (vacancy.employer_id, vacancy.content_hash) == (employer.pk, stored.content_hash)
+    assert Vacancy.objects.get(source_ref="SIL:2026/000002").employer_id is None
+    again = sync(overlap=timedelta(hours=1))
+    assert (again.updated, again.unchanged) == (0, 2)
+
+
 def test_a_dry_run_writes_nothing(cpi_standin):
     cpi_standin.insert(*good_rows(5), *bad_rows())
 
     run = sync(dry_run=True)
 
     assert (run.created, run.rejected) == (5, 7)
+    assert {rejection.source_ref: rejection.reason for rejection in run.rejections.all()} == {
+        ref: reason for ref, (_, reason) in BAD_ROWS.items()
+    }
     assert not Vacancy.objects.exists()
     assert not SyncRun.objects.exists()
     assert SyncCursor.objects.get_or_create(source="cpi")[0].watermark_at is None
@@ -362,7 +507,11 @@ def test_the_command_syncs_and_reports(cpi_standin, capsys):
     cpi_standin.insert(*good_rows(3), *bad_rows())
 
     call_command("sync_vacancies", "--source", "cpi", "--dry-run")
-    assert "Dry run: cpi incremental succeeded: read 10, created 3" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Dry run: cpi incremental succeeded: read 10, created 3" in out
+    assert "  rejected SIL:2026/900002 (missing_title): No title.\n" in out
+    for ref, (_, reason) in BAD_ROWS.items():
+        assert f"  rejected {ref} ({reason}): " in out
     assert not Vacancy.objects.exists()
 
     call_command("sync_vacancies", "--source", "cpi", "--full")

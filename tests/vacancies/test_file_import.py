@@ -9,6 +9,7 @@ import pytest
 from defusedxml.ElementTree import fromstring
 from django.core.management import CommandError, call_command
 
+from employers.connectors import files
 from employers.connectors.files import XmlFileConnector, cliclavoro_vacancy
 from employers.models import SyncRejection, SyncRun, Vacancy
 from employers.tasks import vacancies_import_dropped
@@ -82,7 +83,7 @@ def test_the_same_file_twice_imports_nothing_twice():
     assert Vacancy.objects.count() == 1
 
 
-def test_a_closed_position_closes_the_vacancy_only_when_newer():
+def test_a_closed_position_in_a_newer_file_closes_the_vacancy():
     imported(Vacancy.Source.EURES, hr_open(ref="f3b1c2d4-0001"))
     closed = hr_open(ref="f3b1c2d4-0001", status="Closed").replace(
         'validFrom="2026-03-02"', 'validFrom="2026-03-09"'
@@ -92,6 +93,159 @@ def test_a_closed_position_closes_the_vacancy_only_when_newer():
 
     assert (run.updated, run.closed) == (1, 1)
     assert Vacancy.objects.get().status == Vacancy.Status.CLOSED
+
+
+def test_an_older_file_changes_nothing():
+    imported(Vacancy.Source.EURES, hr_open(ref="f3b1c2d4-0001"))
+    older = hr_open(ref="f3b1c2d4-0001", title="Old title").replace(
+        'validFrom="2026-03-02"', 'validFrom="2026-02-20"'
+    )
+
+    run = imported(Vacancy.Source.EURES, older)
+
+    assert (run.updated, run.unchanged) == (0, 1)
+    assert Vacancy.objects.get().title == "Bus driver"
+
+
+@pytest.mark.parametrize(
+    ("first", "resent", "expected"),
+    [
+        (
+            hr_open(ref="f3b1c2d4-0001"),
+            hr_open(ref="f3b1c2d4-0001", title="Night bus driver"),
+            ("Night bus driver", Vacancy.Status.PUBLISHED),
+        ),
+        (
+            hr_open(ref="f3b1c2d4-0001"),
+            hr_open(ref="f3b1c2d4-0001", status="Closed"),
+            ("Bus driver", Vacancy.Status.CLOSED),
+        ),
+        (
+            cliclavoro(number=7),
+            cliclavoro(number=7, title="Sviluppatrice Python"),
+            ("Sviluppatrice Python", Vacancy.Status.PUBLISHED),
+        ),
+        (
+            cliclavoro(number=7),
+            cliclavoro(number=7, closed_because="02"),
+            ("Sviluppatore Python", Vacancy.Status.CLOSED),
+        ),
+    ],
+    ids=["hr-open-title", "hr-open-closed", "cliclavoro-title", "cliclavoro-closed"],
+)
+def test_a_file_sent_again_with_the_same_publication_time_applies(first, resent, expected):
+    """A file's version is its publication time, which an update or a closure need not move."""
+    source = Vacancy.Source.EURES if "PositionOpening" in first else Vacancy.Source.CLICLAVORO
+    imported(source, first)
+
+    run = imported(source, resent)
+
+    assert (run.updated, run.rejected) == (1, 0), list(run.rejections.values("message"))
+    vacancy = Vacancy.objects.get()
+    assert (vacancy.title, vacancy.status) == expected
+    assert run.closed == (expected[1] == Vacancy.Status.CLOSED)
+
+
+def test_one_reference_twice_in_one_file_with_the_same_version_is_a_duplicate():
+    content = f"<V>{cliclavoro(number=8)}{cliclavoro(number=8, title='Altro titolo')}</V>"
+
+    run = imported(Vacancy.Source.CLICLAVORO, content)
+
+    assert (run.created, run.rejected) == (1, 1)
+    assert run.rejections.get().reason == "duplicate_ref"
+    assert Vacancy.objects.get().title == "Sviluppatore Python"
+
+
+def test_a_value_the_database_refuses_rejects_its_document_and_the_file_goes_on():
+    content = "<V>{}{}{}</V>".format(
+        cliclavoro(number=20),
+        cliclavoro(number=21).replace("Partenope Digitale S.r.l.", "N" * 250),
+        cliclavoro(number=22).replace(
+            "<numerolavoratori>2</numerolavoratori>", "<numerolavoratori>40000</numerolavoratori>"
+        ),
+    )
+
+    run = imported(Vacancy.Source.CLICLAVORO, content)
+
+    assert (run.status, run.created, run.rejected) == (SyncRun.Status.SUCCEEDED, 1, 2)
+    rejections = {rejection.source_ref: rejection for rejection in run.rejections.all()}
+    assert {ref: (r.reason, r.message) for ref, r in rejections.items()} == {
+        "2026/21": ("too_long", "The employer_name is longer than 200 characters."),
+        "2026/22": ("too_many_positions", "Positions must be at most 32767, not 40000."),
+    }
+    payload = rejections["2026/21"].payload
+    assert payload is not None
+    assert "N" * 250 in payload["xml"]
+
+    again = imported(Vacancy.Source.CLICLAVORO, content)
+
+    assert (again.status, again.created, again.updated, again.unchanged, again.rejected) == (
+        SyncRun.Status.SUCCEEDED, 0, 0, 1, 2,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("original", "refused", "reason", "message"),
+    [
+        (
+            "Bergen</oa:CityName>",
+            "B" * 121 + "</oa:CityName>",
+            "too_long",
+            "The place is longer than 120 characters.",
+        ),
+        (
+            'validFrom="2026-03-02"',
+            'validFrom="9999-12-31T23:30:00-01:00"',
+            "bad_publication",
+            "Published at 9999-12-31 23:30:00-01:00, outside years 1–9999 in UTC.",
+        ),
+    ],
+    ids=["place", "publication"],
+)
+def test_a_position_the_database_would_refuse_is_rejected(original, refused, reason, message):
+    position = hr_open(ref="f3b1c2d4-0011").replace(original, refused)
+    content = f"<V>{position}{hr_open(ref='f3b1c2d4-0012')}</V>"
+
+    run = imported(Vacancy.Source.EURES, content)
+
+    assert (run.status, run.created, run.rejected) == (SyncRun.Status.SUCCEEDED, 1, 1)
+    rejection = run.rejections.get()
+    assert (rejection.source_ref, rejection.reason, rejection.message) == (
+        "f3b1c2d4-0011",
+        reason,
+        message,
+    )
+    again = imported(Vacancy.Source.EURES, content)
+    assert (again.status, again.unchanged, again.rejected) == (SyncRun.Status.SUCCEEDED, 1, 1)
+
+
+@pytest.mark.parametrize(("stage", "ref"), [("parse", ""), ("normalise", "2026/31")])
+def test_an_unexpected_error_in_one_document_rejects_that_document_only(monkeypatch, stage, ref):
+    parse = files.cliclavoro_vacancy
+
+    def fail_on_31(raw):
+        if raw.source_ref == "2026/31":
+            raise RuntimeError("a case no check foresaw")
+        return raw
+
+    if stage == "parse":
+        monkeypatch.setattr(files, "cliclavoro_vacancy", lambda doc: fail_on_31(parse(doc)))
+    else:
+        monkeypatch.setattr(files, "normalise", lambda raw, idx: normalise(fail_on_31(raw), idx))
+
+    run = imported(
+        Vacancy.Source.CLICLAVORO, f"<V>{cliclavoro(number=30)}{cliclavoro(number=31)}</V>"
+    )
+
+    assert (run.status, run.created, run.rejected) == (SyncRun.Status.SUCCEEDED, 1, 1)
+    rejection = run.rejections.get()
+    assert (rejection.source_ref, rejection.reason, rejection.message) == (
+        ref,
+        "unreadable",
+        "Unexpected RuntimeError: a case no check foresaw",
+    )
+    assert rejection.payload is not None
+    assert "2026/31" in rejection.payload["xml"]
 
 
 def test_rectifications_without_the_intermediary_key_update_the_first_of_their_chain():

@@ -44,7 +44,7 @@ CLICLAVORO_VACANCY = """
     <denominazioneintermediario>Centro per l'impiego di Napoli</denominazioneintermediario>
     <visibilita>SI</visibilita>
     <tipoofferta>01</tipoofferta>
-    <codiceofferta>{codice:0>25}</codiceofferta>{chain}
+    <codiceofferta>{codice:0>25}</codiceofferta>{chain}{closure}
   </DatiSistema>
 </Vacancy>
 """
@@ -58,7 +58,7 @@ HR_OPEN_POSITION = """
   <PostingRequester><PartyID>NAV</PartyID></PostingRequester>
   <PositionProfile languageCode="en" validFrom="2026-03-02">
     <PostingInstruction><PostingOptionCode>EURESFlag</PostingOptionCode></PostingInstruction>
-    <PositionTitle>Bus driver</PositionTitle>
+    <PositionTitle>{title}</PositionTitle>
     <PositionLocation>
       <Address>
         <oa:CityName>Bergen</oa:CityName>
@@ -126,6 +126,7 @@ def cliclavoro(
     published: str = "2026-03-02T09:30:00+01:00",
     intermediary_key: bool = True,
     previous: int | None = None,
+    closed_because: str = "",
 ) -> str:
     chain = f"<codiceoffertaintermediario>2026/{number}</codiceoffertaintermediario>"
     if not intermediary_key:
@@ -138,8 +139,11 @@ def cliclavoro(
         published=published,
         codice=f"N{number}",
         chain=chain,
+        closure=f"<motivochiusura>{closed_because}</motivochiusura>" if closed_because else "",
     )
 
 
-def hr_open(*, ref: str, status: str = "Active", nace: str = "49.31") -> str:
-    return HR_OPEN_POSITION.format(ref=ref, status=status, nace=nace)
+def hr_open(
+    *, ref: str, status: str = "Active", nace: str = "49.31", title: str = "Bus driver"
+) -> str:
+    return HR_OPEN_POSITION.format(ref=ref, status=status, nace=nace, title=title)

@@ -39,8 +39,10 @@ class Command(BaseCommand):
             f"unchanged {run.unchanged}, closed {run.closed}, expired {run.expired}, "
             f"rejected {run.rejected}; watermark {run.watermark_from} → {run.watermark_to}"
         )
-        for rejection in run.rejections.all() if run.pk else []:
-            self.stdout.write(f"  rejected {rejection.source_ref}: {rejection.message}")
+        for rejection in run.rejections.all():
+            self.stdout.write(
+                f"  rejected {rejection.source_ref} ({rejection.reason}): {rejection.message}"
+            )
         if run.status == SyncRun.Status.FAILED:
             raise CommandError(run.error)
 
