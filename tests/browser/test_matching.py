@@ -158,6 +158,10 @@ def test_an_organiser_approves_a_proposal_and_the_employer_confirms_on_a_phone(
     desk.goto(f"{live_server.url}/staff/fairs/{fair.pk}/proposals/")
     desk.get_by_role("button", name="Approve into a booth (Acme)").click()
     expect(desk.get_by_text("Acme must confirm taking part")).to_be_visible()
+    desk.goto(f"{live_server.url}/staff/fairs/{fair.pk}/")
+    expect(desk.get_by_text("Awaiting the employer's confirmation")).to_be_visible()
+    assert axe_violations(desk) == []
+    assert fits(desk)
 
     recruiter = factories.member(acme.organisation, Membership.Role.RECRUITER, name="Rita")
     phone = signed_in(browser, live_server.url, recruiter, **PHONE).new_page()
