@@ -126,7 +126,7 @@ def fair_proposals_page(request: HttpRequest, fair_id: int) -> HttpResponse:
 @require_POST
 def fair_proposals_approve(request: HttpRequest, fair_id: int) -> HttpResponse:
     fair = _staff_object(request, Fair.objects.all(), fair_id, Perm.FAIR_MANAGE)
-    ids = [int(v) for v in request.POST.getlist("vacancy") if v.isdigit()]
+    ids = _chosen_vacancy_ids(request)
     try:
         booths = proposals_approve(actor=_user(request), fair=fair, vacancy_ids=ids)
     except DomainError as exc:
@@ -158,7 +158,7 @@ def fair_proposals_dismiss(request: HttpRequest, fair_id: int) -> HttpResponse:
     dismissal."""
     user = _user(request)
     fair = _staff_object(request, Fair.objects.all(), fair_id, Perm.FAIR_MANAGE)
-    ids = [int(v) for v in request.POST.getlist("vacancy") if v.isdigit()]
+    ids = _chosen_vacancy_ids(request)
     try:
         if request.POST.get("confirm") != "yes":
             chosen = proposals_chosen(actor=user, fair=fair, vacancy_ids=ids)
@@ -187,7 +187,7 @@ def fair_proposals_dismiss(request: HttpRequest, fair_id: int) -> HttpResponse:
 @require_POST
 def fair_proposals_restore(request: HttpRequest, fair_id: int) -> HttpResponse:
     fair = _staff_object(request, Fair.objects.all(), fair_id, Perm.FAIR_MANAGE)
-    ids = [int(v) for v in request.POST.getlist("vacancy") if v.isdigit()]
+    ids = _chosen_vacancy_ids(request)
     try:
         restored = proposals_restore(actor=_user(request), fair=fair, vacancy_ids=ids)
     except DomainError as exc:
@@ -208,9 +208,7 @@ def fair_proposals_restore(request: HttpRequest, fair_id: int) -> HttpResponse:
 @staff_only
 @require_POST
 def booth_participation_confirm(request: HttpRequest, booth_id: int) -> HttpResponse:
-    booth = _staff_object(
-        request, Booth.objects.select_related("fair", "employer"), booth_id, Perm.BOOTH_ANSWER
-    )
+    booth = _booth_to_answer(request, booth_id)
     try:
         booth_answer(actor=_user(request), booth=booth, confirm=True)
     except DomainError as exc:
@@ -228,9 +226,7 @@ def booth_participation_confirm(request: HttpRequest, booth_id: int) -> HttpResp
 @require_POST
 def booth_participation_decline(request: HttpRequest, booth_id: int) -> HttpResponse:
     """First a page that asks for confirmation (nothing changes), then, confirmed, the answer."""
-    booth = _staff_object(
-        request, Booth.objects.select_related("fair", "employer"), booth_id, Perm.BOOTH_ANSWER
-    )
+    booth = _booth_to_answer(request, booth_id)
     if request.POST.get("confirm") != "yes":
         return render(request, "frontend/staff/booth_decline.html", {"booth": booth})
     try:
@@ -246,6 +242,17 @@ def booth_participation_decline(request: HttpRequest, booth_id: int) -> HttpResp
             % {"employer": booth.employer.legal_name, "fair": booth.fair.title},
         )
     return redirect("staff:dashboard")
+
+
+def _chosen_vacancy_ids(request: HttpRequest) -> list[int]:
+    """The proposals page's checked vacancies; the services refuse any not proposed."""
+    return [int(v) for v in request.POST.getlist("vacancy") if v.isdigit()]
+
+
+def _booth_to_answer(request: HttpRequest, booth_id: int) -> Booth:
+    return _staff_object(
+        request, Booth.objects.select_related("fair", "employer"), booth_id, Perm.BOOTH_ANSWER
+    )
 
 
 def _int(value: str | None, default: int = 0) -> int:
