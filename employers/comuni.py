@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from employers.models import Comune, Vacancy
+from employers.rejection_texts import Problem, problem
 
 ISTAT_CODE: Final = re.compile(r"^\d{6}$")
 BELFIORE_CODE: Final = re.compile(r"^[A-Z]\d{3}$")
@@ -212,12 +213,14 @@ class ComuneIndex:
     def loaded(self) -> bool:
         return bool(self.by_istat)
 
-    def find(self, istat: str, belfiore: str) -> tuple[Place | None, list[str]]:
-        """The comune these codes name, and the well-formed codes the table does not know
-        (none while it is empty: the operator has not loaded it)."""
+    def find(self, istat: str, belfiore: str) -> tuple[Place | None, list[Problem]]:
+        """The comune these codes name, and what is wrong with them: a well-formed code the
+        table does not know, or two codes naming different comuni. Nothing while the table is
+        empty: the operator has not loaded it."""
         if not self.loaded:
             return None, []
-        found, unknown = None, []
+        found: list[tuple[str, Place]] = []
+        problems = []
         for code, table, pattern in (
             (istat, self.by_istat, ISTAT_CODE),
             (belfiore, self.by_belfiore, BELFIORE_CODE),
@@ -226,9 +229,21 @@ class ComuneIndex:
                 continue
             place = table.get(code)
             if place is None:
-                unknown.append(code)
-            found = found or place
-        return found, unknown
+                problems.append(problem("unknown_comune", value=repr(code)))
+            else:
+                found.append((code, place))
+        if len(found) == 2 and found[0][1] != found[1][1]:
+            (istat, by_istat), (belfiore, by_belfiore) = found
+            problems.append(
+                problem(
+                    "comune_mismatch",
+                    istat=istat,
+                    istat_name=by_istat.name,
+                    belfiore=belfiore,
+                    belfiore_name=by_belfiore.name,
+                )
+            )
+        return (found[0][1] if found else None), problems
 
 
 def vacancies_fill_places() -> int:
@@ -245,7 +260,7 @@ def vacancies_fill_places() -> int:
     now = timezone.now()
     filled: list[Vacancy] = []
     for vacancy in candidates.iterator(chunk_size=2000):
-        place, _unknown = index.find(vacancy.comune_istat, vacancy.comune_belfiore)
+        place, _problems = index.find(vacancy.comune_istat, vacancy.comune_belfiore)
         if place is None:
             continue
         if not vacancy.nuts3:

@@ -8,6 +8,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from employers.rejection_texts import describe
 from employers.validators import validate_codice_fiscale, validate_partita_iva, validate_skills
 from fairplatform.models import BaseModel
 
@@ -300,8 +301,9 @@ class SyncRejection(models.Model):
 
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="rejections")
     source_ref = models.CharField(_("reference at the source"), max_length=120, blank=True)
+    # The first problem's reason, for grouping; `problems` holds them all as codes and values.
     reason = models.CharField(_("reason"), max_length=40)
-    message = models.TextField(_("message"))
+    problems = models.JSONField(_("problems"), default=list)
     payload = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
 
     class Meta:
@@ -311,3 +313,8 @@ class SyncRejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_ref}: {self.reason}"
+
+    @property
+    def message(self) -> str:
+        """What is wrong, in the active language."""
+        return describe(self.problems)

@@ -18,6 +18,7 @@ from django.utils.html import strip_tags
 
 from employers.comuni import ComuneIndex, Place
 from employers.models import SectorSection, Vacancy
+from employers.rejection_texts import Problem, describe, problem, reason_of
 from employers.validators import ESCO_SKILL, SKILL_LABEL_MAX_LENGTH
 from fairplatform.cefr import CEFR_LEVELS
 
@@ -60,9 +61,16 @@ READABLE_TIMES = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=
 @dataclass(frozen=True)
 class Rejection:
     source_ref: str
-    reason: str
-    message: str
+    problems: list[Problem]
     payload: dict[str, Any] | None
+
+    @property
+    def reason(self) -> str:
+        return reason_of(self.problems[0]["code"])
+
+    @property
+    def message(self) -> str:
+        return describe(self.problems)
 
 
 @dataclass(frozen=True)
@@ -118,8 +126,8 @@ class RawVacancy:
     expires_on: date | None = None
     cpi_code: str = ""
     external_ids: dict[str, str] = field(default_factory=dict)
-    # (reason, message) found while decoding the source's own code tables.
-    decode_problems: list[tuple[str, str]] = field(default_factory=list)
+    # Found while decoding the source's own code tables.
+    decode_problems: list[Problem] = field(default_factory=list)
 
 
 class SectorIndex:
@@ -139,17 +147,8 @@ class SectorIndex:
         return None
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, reason: str, message: str) -> None:
-        self.items.append((reason, message))
-
-
 def normalise(raw: RawVacancy, sectors: SectorIndex) -> VacancyRecord | Rejection:
-    problems = _Problems()
-    problems.items.extend(raw.decode_problems)
+    problems = list(raw.decode_problems)
     source_ref = raw.source_ref.strip()
     title = " ".join(raw.title.split())
     _check_record(raw, source_ref, title, problems)
@@ -191,10 +190,9 @@ def normalise(raw: RawVacancy, sectors: SectorIndex) -> VacancyRecord | Rejectio
     }
     # On the values as they would be stored (trimmed, upper-cased), with every other reason.
     _check_lengths(source_ref, fields, problems)
-    if problems.items or sector is None or raw.version is None:
-        reason = problems.items[0][0] if problems.items else "invalid"
-        message = " ".join(message for _, message in problems.items)
-        return Rejection(source_ref, reason, message, raw.raw)
+    # A missing version is among the problems; stated again for the type checker.
+    if problems or raw.version is None:
+        return Rejection(source_ref, problems, raw.raw)
     # Only a source that states skills sets them: one that never does (the CPI view) leaves
     # those entered on the platform alone, and records without skills keep the hash they had
     # before vacancies had skills, so replays of stored versions stay no-ops.
@@ -235,121 +233,118 @@ def _text(html: str) -> str:
     return (strip_tags(html) if "<" in html else html).strip()
 
 
-def _check(
-    problems: _Problems, value: str, pattern: re.Pattern[str], reason: str, what: str
-) -> None:
+def _check(problems: list[Problem], value: str, pattern: re.Pattern[str], code: str) -> None:
     if value and not pattern.match(value):
-        problems.add(reason, f"Malformed {what} {value!r}.")
+        problems.append(problem(code, value=repr(value)))
 
 
-def _check_record(raw: RawVacancy, source_ref: str, title: str, problems: _Problems) -> None:
+def _check_record(raw: RawVacancy, source_ref: str, title: str, problems: list[Problem]) -> None:
     if not source_ref:
-        problems.add("missing_ref", "No reference at the source.")
+        problems.append(problem("missing_ref"))
     if raw.version is None:
-        problems.add("missing_version", "No row version.")
+        problems.append(problem("missing_version"))
     if raw.status not in STATUSES:
-        problems.add("unknown_status", f"Unknown status {raw.status!r}.")
+        problems.append(problem("unknown_status", value=repr(raw.status)))
     if not title:
-        problems.add("missing_title", "No title.")
+        problems.append(problem("missing_title"))
     if raw.positions is None or raw.positions < 1:
-        problems.add("no_positions", f"Positions must be at least 1, not {raw.positions}.")
+        problems.append(problem("no_positions", value=str(raw.positions)))
     elif raw.positions > MAX_POSITIONS:
-        problems.add(
-            "too_many_positions", f"Positions must be at most {MAX_POSITIONS}, not {raw.positions}."
-        )
+        problems.append(problem("too_many_positions", limit=MAX_POSITIONS, value=raw.positions))
     if raw.published_at is None:
-        problems.add("missing_publication", "No publication date.")
+        problems.append(problem("missing_publication"))
     elif not READABLE_TIMES[0] <= raw.published_at <= READABLE_TIMES[1]:
-        problems.add(
-            "bad_publication", f"Published at {raw.published_at}, outside years 1–9999 in UTC."
-        )
+        problems.append(problem("bad_publication", value=str(raw.published_at)))
     elif raw.expires_on is not None and raw.expires_on < raw.published_at.date():
-        problems.add(
-            "expiry_before_publication",
-            f"Expires on {raw.expires_on} before its publication on {raw.published_at.date()}.",
+        problems.append(
+            problem(
+                "expiry_before_publication",
+                expiry=str(raw.expires_on),
+                published=str(raw.published_at.date()),
+            )
         )
 
 
-def _check_lengths(source_ref: str, fields: dict[str, Any], problems: _Problems) -> None:
+def _check_lengths(source_ref: str, fields: dict[str, Any], problems: list[Problem]) -> None:
     for name, value in [("source_ref", source_ref), *fields.items()]:
         limit = MAX_LENGTHS.get(name)
         if limit is not None and len(value) > limit:
-            problems.add("too_long", f"The {name} is longer than {limit} characters.")
+            problems.append(problem("too_long", field=name, limit=limit))
 
 
-def _check_codes(raw: RawVacancy, problems: _Problems) -> None:
-    _check(problems, raw.comune_istat, ISTAT_COMUNE, "bad_comune", "ISTAT comune code")
-    _check(problems, raw.comune_belfiore, BELFIORE, "bad_comune", "cadastral code")
-    _check(problems, raw.nuts3, NUTS3, "bad_nuts3", "NUTS 3 code")
-    _check(problems, raw.cp2011_code, CP2011_CODE, "bad_occupation", "CP2011 code")
-    _check(problems, raw.isco08_code, ISCO08_CODE, "bad_occupation", "ISCO-08 code")
+def _check_codes(raw: RawVacancy, problems: list[Problem]) -> None:
+    _check(problems, raw.comune_istat, ISTAT_COMUNE, "bad_comune.istat")
+    _check(problems, raw.comune_belfiore, BELFIORE, "bad_comune.belfiore")
+    _check(problems, raw.nuts3, NUTS3, "bad_nuts3")
+    _check(problems, raw.cp2011_code, CP2011_CODE, "bad_occupation.cp2011")
+    _check(problems, raw.isco08_code, ISCO08_CODE, "bad_occupation.isco08")
     if raw.esco_uri and not raw.esco_uri.startswith(ESCO_OCCUPATION):
-        problems.add("bad_occupation", f"Not an ESCO occupation URI: {raw.esco_uri!r}.")
+        problems.append(problem("bad_occupation.esco", value=repr(raw.esco_uri)))
     if not (raw.cp2011_code or raw.isco08_code or raw.esco_uri):
-        problems.add("missing_occupation", "No occupation code.")
+        problems.append(problem("missing_occupation"))
     if raw.contract_type and raw.contract_type not in CONTRACT_TYPES:
-        problems.add("unknown_contract", f"Unknown contract type {raw.contract_type!r}.")
+        problems.append(problem("unknown_contract", value=repr(raw.contract_type)))
     if raw.working_time and raw.working_time not in WORKING_TIMES:
-        problems.add("unknown_working_time", f"Unknown working time {raw.working_time!r}.")
+        problems.append(problem("unknown_working_time", value=repr(raw.working_time)))
     if raw.education_eqf is not None and not 1 <= raw.education_eqf <= 8:
-        problems.add("unknown_education", f"EQF level {raw.education_eqf} is not 1–8.")
+        problems.append(problem("unknown_education", value=raw.education_eqf))
 
 
-def _comune(raw: RawVacancy, comuni: ComuneIndex, problems: _Problems) -> Place | None:
-    """The comune the record's ISTAT or cadastral code names. A code the table lacks rejects
-    the record only once the table is loaded: an empty table means the operator has not."""
-    comune, unknown = comuni.find(raw.comune_istat, raw.comune_belfiore)
-    for code in unknown:
-        problems.add("unknown_comune", f"Comune {code!r} is not in ISTAT's list of comuni.")
+def _comune(raw: RawVacancy, comuni: ComuneIndex, problems: list[Problem]) -> Place | None:
+    """The comune the record's ISTAT or cadastral code names. A code the table lacks, or two
+    codes naming different comuni, reject the record only once the table is loaded: an empty
+    table means the operator has not."""
+    comune, found = comuni.find(raw.comune_istat, raw.comune_belfiore)
+    problems.extend(found)
     return comune
 
 
-def _sector(raw: RawVacancy, sectors: SectorIndex, problems: _Problems) -> SectorSection | None:
+def _sector(raw: RawVacancy, sectors: SectorIndex, problems: list[Problem]) -> SectorSection | None:
     classification = ATECO_CLASSIFICATIONS.get(raw.ateco_version)
     if classification is None:
-        problems.add(
-            "unknown_classification_version", f"Unknown ATECO version {raw.ateco_version!r}."
-        )
+        problems.append(problem("unknown_classification_version", value=repr(raw.ateco_version)))
         return None
     match = ATECO_CODE.match(raw.ateco_code)
     section = sectors.section(classification, int(match.group(1))) if match else None
     if section is None:
-        problems.add("unknown_ateco", f"Unknown ATECO {raw.ateco_version} code {raw.ateco_code!r}.")
+        problems.append(
+            problem("unknown_ateco", version=raw.ateco_version, value=repr(raw.ateco_code))
+        )
     return section
 
 
-def _languages(items: list[dict[str, Any]], problems: _Problems) -> list[dict[str, Any]]:
+def _languages(items: list[dict[str, Any]], problems: list[Problem]) -> list[dict[str, Any]]:
     languages = []
     for item in items:
         if not isinstance(item, dict) or not ISO_639_1.match(str(item.get("iso639_1", ""))):
-            problems.add("bad_language", f"Not an ISO 639-1 language: {item!r}.")
+            problems.append(problem("bad_language.code", value=repr(item)))
             continue
         levels = {skill: item.get(skill) for skill in ("read", "write", "speak")}
         if any(level is not None and level not in CEFR_LEVELS for level in levels.values()):
-            problems.add("bad_language", f"Not a CEFR level: {item!r}.")
+            problems.append(problem("bad_language.level", value=repr(item)))
             continue
         languages.append({"iso639_1": item["iso639_1"], **levels})
     return sorted(languages, key=lambda language: language["iso639_1"])
 
 
-def _licences(items: list[Any], problems: _Problems) -> list[str]:
+def _licences(items: list[Any], problems: list[Problem]) -> list[str]:
     # A JSON list from the source may hold anything: only text can be a category.
     licences = sorted({code for code in items if isinstance(code, str)})
     unknown = [code for code in licences if code not in EU_LICENCES]
     unknown += [code for code in items if not isinstance(code, str)]
     if unknown:
-        problems.add("bad_licence", f"Unknown driving-licence categories {unknown}.")
+        problems.append(problem("bad_licence", value=repr(unknown)))
     return licences
 
 
-def _skills(items: list[dict[str, str]], problems: _Problems) -> list[dict[str, str]]:
+def _skills(items: list[dict[str, str]], problems: list[Problem]) -> list[dict[str, str]]:
     skills: dict[str, dict[str, str]] = {}
     for item in items:
         uri, label = item.get("uri", "").strip(), " ".join(item.get("label", "").split())
         if not uri.startswith(ESCO_SKILL) or any(c.isspace() for c in uri):
-            problems.add("bad_skill", f"Not an ESCO skill URI: {uri!r}.")
+            problems.append(problem("bad_skill.uri", value=repr(uri)))
         elif len(label) > SKILL_LABEL_MAX_LENGTH:
-            problems.add("bad_skill", f"The name of skill {uri!r} is too long.")
+            problems.append(problem("bad_skill.label", value=repr(uri)))
         else:
             skills[uri] = {"uri": uri, "label": label or skills.get(uri, {}).get("label", "")}
     return sorted(skills.values(), key=lambda skill: skill["uri"])

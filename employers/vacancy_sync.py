@@ -24,6 +24,7 @@ from accounts.permissions import Perm, require
 from employers.connectors.base import Batch, Connector, Position
 from employers.connectors.files import FILE_SOURCES, XmlFileConnector
 from employers.models import Employer, SyncCursor, SyncRejection, SyncRun, Vacancy
+from employers.rejection_texts import problem
 from employers.services import vacancies_expire
 from employers.vacancy_records import Rejection, Tombstone, VacancyRecord
 from fairplatform.audit import audit_record
@@ -206,7 +207,7 @@ def _apply_batch(run: SyncRun, connector: Connector, batch: Batch) -> None:
             run=run,
             source_ref=rejection.source_ref[:120],
             reason=rejection.reason,
-            message=rejection.message,
+            problems=rejection.problems,
             payload=rejection.payload,
         )
         for rejection in outcome.rejections
@@ -422,9 +423,7 @@ def _employers_by_tax_code(codes: set[str]) -> dict[str, int]:
 
 def _duplicate(record: VacancyRecord, *, winner: int) -> Rejection:
     if winner == record.version:
-        message = f"Another row has the same reference and version {winner}, with other content."
+        found = problem("duplicate_ref.same_version", winner=winner)
     else:
-        message = (
-            f"Version {record.version} is superseded by version {winner} of the same reference."
-        )
-    return Rejection(record.source_ref, "duplicate_ref", message, record.raw)
+        found = problem("duplicate_ref.superseded", version=record.version, winner=winner)
+    return Rejection(record.source_ref, [found], record.raw)

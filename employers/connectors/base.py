@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from employers.models import Vacancy
+from employers.rejection_texts import problem
 from employers.vacancy_records import Rejection, Tombstone, VacancyRecord
 
 log = logging.getLogger(__name__)
@@ -55,4 +56,5 @@ def unreadable(source_ref: str, payload: dict[str, Any], exc: Exception) -> Reje
     """A record whose building failed in a way no check foresaw, rejected on its own: failing
     the batch would stop every later run at the same record."""
     log.exception("Vacancy record %r could not be read", source_ref)
-    return Rejection(source_ref, "unreadable", f"Unexpected {type(exc).__name__}: {exc}", payload)
+    error = f"{type(exc).__name__}: {exc}"
+    return Rejection(source_ref, [problem("unreadable", error=error)], payload)

@@ -12,7 +12,8 @@ from psycopg.types.json import JsonbLoader
 
 from employers.connectors.base import Batch, Item, Position, unreadable
 from employers.models import Vacancy
-from employers.vacancy_records import RawVacancy, SectorIndex, Tombstone, normalise
+from employers.rejection_texts import problem
+from employers.vacancy_records import RawVacancy, Rejection, SectorIndex, Tombstone, normalise
 from fairplatform.db_routers import CPI_ALIAS
 from fairplatform.errors import DomainError
 
@@ -24,19 +25,40 @@ COLUMNS = [
     "education_code", "languages", "licences", "cpi_code", "clic_codiceofferta",
 ]  # fmt: skip
 SOURCE_REF, ROW_VERSION, UPDATED_AT, STATUS = range(4)  # positions in COLUMNS
+# PostgreSQL holds times Python cannot (infinity, before year 1, after 9999), and psycopg fails
+# the whole page on one. The query reads such a value as NULL and names it in a last column, so
+# only its row is rejected.
+_READABLE = {
+    "updated_at": "'0001-01-01 00:00:00+00' AND '9999-12-31 23:59:59.999999+00'",
+    "published_at": "'0001-01-01 00:00:00+00' AND '9999-12-31 23:59:59.999999+00'",
+    "expires_at": "'0001-01-01' AND '9999-12-31'",
+}
+_SELECTED = ", ".join(
+    f"CASE WHEN {name} BETWEEN {_READABLE[name]} THEN {name} END" if name in _READABLE else name
+    for name in COLUMNS
+)
+_UNREADABLE = "array_remove(ARRAY[{}], NULL)".format(
+    ", ".join(
+        f"CASE WHEN NOT {name} BETWEEN {bounds} THEN '{name} ' || {name} END"
+        for name, bounds in _READABLE.items()
+    )
+)
 STATUSES = {"PUBLISHED": Vacancy.Status.PUBLISHED, "CLOSED": Vacancy.Status.CLOSED}
 TOMBSTONE = "WITHDRAWN"
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 _CHANGES = f"""
-    SELECT {", ".join(COLUMNS)} FROM export_fair.vacancies
+    SELECT {_SELECTED}, {_UNREADABLE} FROM export_fair.vacancies
     WHERE (updated_at, source_ref) > (%s, %s)
     ORDER BY updated_at, source_ref, row_version
     LIMIT %s
 """  # noqa: S608 - fixed column names, values are parameters
-_DELETIONS = """
+# A deletion at a time Python cannot read is left to the full reconciliation, which withdraws
+# what the view no longer lists.
+_DELETIONS = f"""
     SELECT source_ref, deleted_at FROM export_fair.vacancy_deleted
-    WHERE (deleted_at, source_ref) > (%s, %s) ORDER BY deleted_at, source_ref LIMIT %s
-"""
+    WHERE (deleted_at, source_ref) > (%s, %s) AND deleted_at BETWEEN {_READABLE["updated_at"]}
+    ORDER BY deleted_at, source_ref LIMIT %s
+"""  # noqa: S608 - fixed bounds, values are parameters
 
 
 class CpiNotConfigured(DomainError):
@@ -82,9 +104,13 @@ class CpiConnector:
                 rows = cursor.fetchall()
             if not rows:
                 return
-            position = Position(rows[-1][UPDATED_AT], rows[-1][SOURCE_REF])
+            # Unreadable change times sort after every readable one: the stream ends at the
+            # first, and the next run reads (and reports) those rows again until they are fixed.
+            readable = [row for row in rows if row[UPDATED_AT] is not None]
+            if readable:
+                position = Position(readable[-1][UPDATED_AT], readable[-1][SOURCE_REF])
             yield Batch([self._item(row) for row in rows], position)
-            if len(rows) < self.batch_size:
+            if len(rows) < self.batch_size or len(readable) < len(rows):
                 return
 
     def deletions(self, since: datetime | None) -> Iterator[Batch]:
@@ -117,6 +143,15 @@ class CpiConnector:
                 self._decoders = Decoders(cursor)
             self._sectors = SectorIndex()
         assert self._sectors is not None  # noqa: S101 - set together with the decoders
+        row, unreadable_times = row[:-1], row[-1]
+        if unreadable_times:
+            payload = dict(zip(COLUMNS, row, strict=True))
+            problems = []
+            for text in unreadable_times:
+                name, value = text.split(" ", 1)
+                payload[name] = value
+                problems.append(problem("bad_date", field=name, value=value))
+            return Rejection(row[SOURCE_REF] or "", problems, payload)
         if row[STATUS] == TOMBSTONE and row[SOURCE_REF] and row[ROW_VERSION] is not None:
             return Tombstone(row[SOURCE_REF], row[ROW_VERSION])
         # Only the row's own decoding and checks: the decode tables above are read outside, so
@@ -178,7 +213,7 @@ def _decode(raw: RawVacancy, table: dict[str, Any], code: str | None, what: str)
     if code is None:
         return ""
     if code not in table:
-        raw.decode_problems.append((f"unknown_{what}", f"Unknown {what} code {code!r}."))
+        raw.decode_problems.append(problem(f"unknown_{what}.source_code", value=repr(code)))
         return ""
     return table[code]
 

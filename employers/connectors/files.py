@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from employers.connectors.base import Batch, Item, Position, unreadable
 from employers.models import Vacancy
+from employers.rejection_texts import problem
 from employers.vacancy_records import RawVacancy, Rejection, SectorIndex, normalise
 from employers.validators import ESCO_SKILL
 from fairplatform.errors import DomainError
@@ -133,7 +134,7 @@ class XmlFileConnector:
         except Exception as exc:
             payload = {"xml": tostring(document, encoding="unicode")}
             if isinstance(exc, ValueError | TypeError):  # a date or number the format refuses
-                return Rejection("", "malformed_document", str(exc), payload)
+                return Rejection("", [problem("malformed_document", error=str(exc))], payload)
             return unreadable("", payload, exc)
         if self.source == Vacancy.Source.CLICLAVORO:
             self._key_on_chain_root(raw)  # reads the database: outside the guards
@@ -253,7 +254,7 @@ def hr_open_position(position: Element) -> RawVacancy:
             raw.contract_type = OFFERING_TYPES[offering]
         else:
             raw.decode_problems.append(
-                ("unknown_contract", f"Unknown PositionOfferingTypeCode {offering!r}.")
+                problem("unknown_contract.offering_type", value=repr(offering))
             )
     raw.working_time = SCHEDULE_TYPES.get(text("PositionScheduleTypeCode"), "")
     for level in profile.iter(f"{HR}EducationLevelCode"):

@@ -134,6 +134,24 @@ def test_an_unknown_comune_rejects_a_record_only_once_the_table_is_loaded():
     assert "'Z999'" in rejected.message
 
 
+@pytest.mark.django_db
+def test_an_istat_code_and_a_cadastral_code_naming_two_comuni_reject_the_record():
+    factories.sector()
+    load()
+    raw = cliclavoro_vacancy(fromstring(cliclavoro(number=7)))
+    raw.comune_istat = "015146"  # Milano, while the cadastral code F839 is Napoli
+
+    rejected = normalise(raw, SectorIndex())
+
+    assert isinstance(rejected, Rejection)
+    assert rejected.reason == "comune_mismatch"
+    assert rejected.message == (
+        "The ISTAT code 015146 names Milano, the cadastral code F839 names Napoli."
+    )
+    raw.comune_istat = "063049"
+    assert isinstance(normalise(raw, SectorIndex()), VacancyRecord)
+
+
 # --- imports ------------------------------------------------------------------------------------
 
 

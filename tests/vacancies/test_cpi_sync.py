@@ -239,6 +239,51 @@ def test_an_unexpected_error_in_one_row_rejects_that_row_only(cpi_standin, monke
     assert rejection.payload["title"] == "Sviluppatore software (SIL:2026/000002)"
 
 
+def test_a_time_python_cannot_read_rejects_its_row_and_the_import_goes_on(cpi_standin):
+    cpi_standin.insert(
+        *good_rows(6),
+        row("SIL:2026/920001", at(40), published_at="infinity"),
+        row("SIL:2026/920002", at(39), expires_at="10000-01-01"),
+        row("SIL:2026/920003", at(38), published_at="4713-01-01 00:00:00+00 BC"),
+        row("SIL:2026/920004", at(37)),
+    )
+    cpi_standin.execute(
+        "UPDATE export_fair.sil_richiesta SET updated_at = 'infinity' "
+        "WHERE source_ref = 'SIL:2026/920004'"
+    )
+    cpi_standin.execute(
+        "INSERT INTO export_fair.vacancy_deleted VALUES ('SIL:2026/000002', 'infinity')"
+    )
+
+    run = sync()
+
+    assert (run.status, run.created, run.rejected) == (SyncRun.Status.SUCCEEDED, 6, 4), run.error
+    rejections = {rejection.source_ref: rejection for rejection in run.rejections.all()}
+    assert {ref: (r.reason, r.message) for ref, r in rejections.items()} == {
+        "SIL:2026/920001": ("bad_date", "The published_at infinity is outside years 1–9999."),
+        "SIL:2026/920002": ("bad_date", "The expires_at 10000-01-01 is outside years 1–9999."),
+        "SIL:2026/920003": (
+            "bad_date",
+            "The published_at 4713-01-01 00:00:00+00 BC is outside years 1–9999.",
+        ),
+        "SIL:2026/920004": ("bad_date", "The updated_at infinity is outside years 1–9999."),
+    }
+    assert rejections["SIL:2026/920001"].payload["published_at"] == "infinity"
+    assert SyncCursor.objects.get().watermark_ref == "SIL:2026/920003"
+    assert Vacancy.objects.get(source_ref="SIL:2026/000002").status == Vacancy.Status.PUBLISHED
+
+    again = sync()
+
+    # The row whose change time is unreadable is read, and reported, until the CPI fixes it.
+    assert (again.status, again.created, again.rejected) == (SyncRun.Status.SUCCEEDED, 0, 4)
+    cpi_standin.execute(
+        "UPDATE export_fair.sil_richiesta SET updated_at = now(), row_version = 2 "
+        "WHERE source_ref = 'SIL:2026/920004'"
+    )
+    fixed = sync()
+    assert (fixed.status, fixed.created) == (SyncRun.Status.SUCCEEDED, 1)
+
+
 def test_a_row_changed_without_a_new_version_is_refused(cpi_standin):
     cpi_standin.insert(row("SIL:2026/000001", at(10), title="Prima"))
     sync()

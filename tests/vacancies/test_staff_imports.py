@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Membership
 from employers.models import SyncRun, Vacancy
@@ -36,6 +37,11 @@ def test_an_organiser_imports_a_file_and_reads_its_rejections(organiser):
     detail = client.get(response["Location"]).content.decode()
     assert "missing_title" in detail
     assert "2026/2" in detail
+    assert "No title." in detail
+    # The request leaves its language active; the override puts English back for what follows.
+    with translation.override("it"):
+        italian = client.get(reverse("staff:vacancy_import", args=[run.pk])).content.decode()
+    assert "Nessun titolo." in italian
     listing = client.get(reverse("staff:vacancy_imports")).content.decode()
     assert "ClicLavoro file" in listing
     assert AuditEntry.objects.get(action="employers.vacancy_sync.succeeded").actor == organiser
