@@ -4,6 +4,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -271,6 +272,9 @@ class SyncRun(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
     )
     started_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
+    # Moved by every committed batch: a running run without progress for long has lost its
+    # process (killed, a worker gone), and the next run marks it failed.
+    progress_at = models.DateTimeField(_("last progress"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     watermark_from = models.DateTimeField(_("read from"), null=True, blank=True)
     watermark_to = models.DateTimeField(_("read up to"), null=True, blank=True)

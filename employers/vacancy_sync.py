@@ -8,6 +8,7 @@ changes nothing).
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from operator import itemgetter
@@ -18,6 +19,8 @@ from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.models import JSONField, Q, prefetch_related_objects
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import Perm, require
@@ -55,11 +58,16 @@ def vacancies_import_file(*, actor: User, source: str, content: bytes) -> SyncRu
 
 def vacancies_import_dropped(folder: Path) -> list[SyncRun]:
     """Import the files dropped in `folder`/<source>/, oldest first, and move each to `done/`
-    or `failed/` (with the run's id in its name), so none is imported twice."""
+    or `failed/` (with the run's id in its name), so none is imported twice. A file changed
+    within the settle time may still be being copied in: it waits for the next pass."""
+    settled_before = time.time() - settings.VACANCY_DROP_SETTLE_SECONDS
     runs = []
     for source in FILE_SOURCES:
         inbox = folder / source
-        files = sorted(inbox.glob("*.xml"), key=lambda path: path.stat().st_mtime)
+        files = sorted(
+            (path for path in inbox.glob("*.xml") if path.stat().st_mtime <= settled_before),
+            key=lambda path: path.stat().st_mtime,
+        )
         for path in files if inbox.is_dir() else []:
             run = vacancies_sync(
                 connector=XmlFileConnector(source=source, content=path.read_bytes())
@@ -102,6 +110,7 @@ def _run(connector: Connector, full: bool, overlap: timedelta, actor: User | Non
         mode = SyncRun.Mode.FULL
     else:
         mode = SyncRun.Mode.INCREMENTAL if connector.incremental else SyncRun.Mode.FILE
+    _mark_interrupted()
     run = SyncRun.objects.create(source=connector.source, mode=mode)
     try:
         cursor, _ = SyncCursor.objects.get_or_create(source=connector.source)
@@ -132,6 +141,21 @@ def _run(connector: Connector, full: bool, overlap: timedelta, actor: User | Non
     run.save()
     audit_record(actor=actor, action=f"employers.vacancy_sync.{run.status}", obj=run, mode=run.mode)
     return run
+
+
+@transaction.atomic
+def _mark_interrupted() -> None:
+    stalled_since = timezone.now() - timedelta(seconds=settings.VACANCY_SYNC_STALL_SECONDS)
+    for run in SyncRun.objects.filter(
+        status=SyncRun.Status.RUNNING, progress_at__lt=stalled_since
+    ).select_for_update(skip_locked=True):
+        run.status, run.finished_at = SyncRun.Status.FAILED, run.progress_at
+        run.error = _(
+            "Interrupted: the process running it stopped (no progress since %(time)s). The "
+            "batches it committed are kept; the next run goes on from there."
+        ) % {"time": date_format(timezone.localtime(run.progress_at), "DATETIME_FORMAT")}
+        run.save(update_fields=["status", "finished_at", "error"])
+        log.warning("Vacancy sync run %s had stopped without finishing", run.pk)
 
 
 def _start(cursor: SyncCursor, overlap: timedelta) -> Position | None:
@@ -221,6 +245,7 @@ def _apply_batch(run: SyncRun, connector: Connector, batch: Batch) -> None:
     _advance(cursor, batch)
     cursor.save()
     run.watermark_to = cursor.watermark_at
+    run.progress_at = timezone.now()
     run.save()
 
 

@@ -8,6 +8,7 @@ from typing import TypeVar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -624,10 +625,12 @@ def vacancy_imports(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/staff/vacancy_imports.html", page, status=status)
 
 
+REJECTIONS_PER_PAGE = 100
+
+
 @staff_only
 def vacancy_import(request: HttpRequest, run_id: int) -> HttpResponse:
     run = access_sync_run(actor=_user(request), run_id=run_id)
-    rejections = run.rejections.all()
-    return render(
-        request, "frontend/staff/vacancy_import.html", {"run": run, "rejections": rejections}
-    )
+    # A broken source can be refused thousands of times in one run.
+    page = Paginator(run.rejections.all(), REJECTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "frontend/staff/vacancy_import.html", {"run": run, "page": page})

@@ -206,9 +206,15 @@ VACANCY_SYNC_INTERVAL_SECONDS = env_int("VACANCY_SYNC_INTERVAL_SECONDS", 900)
 VACANCY_SYNC_BATCH_SIZE = env_int("VACANCY_SYNC_BATCH_SIZE", 1000)
 VACANCY_SYNC_OVERLAP_SECONDS = env_int("VACANCY_SYNC_OVERLAP_SECONDS", 900)
 VACANCY_RECONCILE_HOUR = env_int("VACANCY_RECONCILE_HOUR", 2)
+# A run whose last committed batch is older than this has lost its process; the next run marks
+# it failed. Far above the longest step without a commit (reading a 20 MB file, listing every
+# reference for the full reconciliation).
+VACANCY_SYNC_STALL_SECONDS = env_int("VACANCY_SYNC_STALL_SECONDS", 1800)
 # A folder watched for vacancy files: <dir>/cliclavoro/*.xml and <dir>/eures/*.xml are imported
-# and moved to <dir>/done/ or <dir>/failed/. Empty: no folder is watched.
+# and moved to <dir>/done/ or <dir>/failed/. Empty: no folder is watched. A file changed in the
+# last VACANCY_DROP_SETTLE_SECONDS may still be being written: it waits for a later pass.
 VACANCY_DROP_DIR = env_str("VACANCY_DROP_DIR", "")
+VACANCY_DROP_SETTLE_SECONDS = env_int("VACANCY_DROP_SETTLE_SECONDS", 60)
 # The largest vacancy file (uploaded or dropped) read: about 10,000 ClicLavoro vacancies.
 VACANCY_FILE_MAX_BYTES = env_int("VACANCY_FILE_MAX_BYTES", 20 * 1024 * 1024)
 CELERY_BEAT_SCHEDULE = {

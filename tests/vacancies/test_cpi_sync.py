@@ -284,6 +284,30 @@ def test_a_time_python_cannot_read_rejects_its_row_and_the_import_goes_on(cpi_st
     assert (fixed.status, fixed.created) == (SyncRun.Status.SUCCEEDED, 1)
 
 
+def test_a_run_whose_process_died_is_marked_interrupted_by_the_next_one(cpi_standin, settings):
+    cpi_standin.insert(*good_rows(8))
+    killed = sync()
+    stalled_for = timedelta(seconds=settings.VACANCY_SYNC_STALL_SECONDS + 60)
+    # What a killed worker leaves: two batches committed, then nothing.
+    SyncRun.objects.filter(pk=killed.pk).update(
+        status=SyncRun.Status.RUNNING,
+        finished_at=None,
+        progress_at=killed.progress_at - stalled_for,
+    )
+    busy = SyncRun.objects.create(source=Vacancy.Source.CLICLAVORO, mode=SyncRun.Mode.FILE)
+
+    next_run = sync()
+
+    assert next_run.status == SyncRun.Status.SUCCEEDED
+    killed.refresh_from_db()
+    assert (killed.status, killed.finished_at) == (SyncRun.Status.FAILED, killed.progress_at)
+    assert killed.error.startswith("Interrupted: the process running it stopped")
+    assert (killed.read, killed.created) == (8, 8)  # what it committed stays in its history
+    busy.refresh_from_db()
+    assert busy.status == SyncRun.Status.RUNNING  # progress within the stall time: still alive
+    assert AuditEntry.objects.filter(action="employers.vacancy_sync.succeeded").count() == 2
+
+
 def test_a_row_changed_without_a_new_version_is_refused(cpi_standin):
     cpi_standin.insert(row("SIL:2026/000001", at(10), title="Prima"))
     sync()

@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -342,6 +343,13 @@ def test_files_dropped_in_the_watched_folder_are_imported_once(tmp_path, setting
     (tmp_path / "eures").mkdir()
     (tmp_path / "eures" / "nav.xml").write_text(hr_open(ref="f3b1c2d4-0003"))
     (tmp_path / "eures" / "broken.xml").write_text("<PositionOpening>")
+
+    # Just written, so maybe still being copied in: they wait for a later pass.
+    assert vacancies_import_dropped() == []
+    assert len(list((tmp_path / "eures").iterdir())) == 2
+    settled = time.time() - settings.VACANCY_DROP_SETTLE_SECONDS - 1
+    for path in (tmp_path / "eures").iterdir():
+        os.utime(path, (settled, settled))
 
     runs = vacancies_import_dropped()
 

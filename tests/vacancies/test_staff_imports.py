@@ -85,3 +85,31 @@ def test_a_run_and_its_rejections_are_for_organisers_only(organiser):
         response = client_for(person).get(reverse("staff:vacancy_import", args=[run.pk]))
         assert response.status_code == 403, person
         assert "missing_title" not in response.content.decode()
+
+
+def test_a_run_with_many_rejections_lists_them_a_page_at_a_time(organiser, settings):
+    factories.sector()
+    client = client_for(organiser)
+    titles = "".join(cliclavoro(number=n, title=" ") for n in range(1, 106))
+    upload(client, f"<V>{titles}</V>")
+    run = SyncRun.objects.get()
+    assert run.rejected == 105
+    url = reverse("staff:vacancy_import", args=[run.pk])
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+
+    assert first.count("No title.") == 100
+    assert "Page 1 of 2" in first
+    assert second.count("No title.") == 5
+    assert ">2026/105<" in second and ">2026/105<" not in first
+
+
+def test_a_running_run_shows_when_it_last_made_progress(organiser):
+    run = SyncRun.objects.create(source=Vacancy.Source.CPI, mode=SyncRun.Mode.INCREMENTAL)
+    page = client_for(organiser).get(reverse("staff:vacancy_import", args=[run.pk]))
+    assert "Last progress" in page.content.decode()
+    run.status = SyncRun.Status.SUCCEEDED
+    run.save()
+    page = client_for(organiser).get(reverse("staff:vacancy_import", args=[run.pk]))
+    assert "Last progress" not in page.content.decode()

@@ -1,0 +1,29 @@
+"""Runs record their last progress; those stored before take their last known time."""
+
+from typing import Any
+
+import django.utils.timezone
+from django.db import migrations, models
+from django.db.models import F
+from django.db.models.functions import Coalesce
+
+
+def progress_from_known_times(apps: Any, schema_editor: Any) -> None:
+    apps.get_model("employers", "SyncRun").objects.update(
+        progress_at=Coalesce(F("finished_at"), F("started_at"))
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("employers", "0006_rejection_problems")]
+
+    operations = [
+        migrations.AddField(
+            model_name="syncrun",
+            name="progress_at",
+            field=models.DateTimeField(
+                default=django.utils.timezone.now, verbose_name="last progress"
+            ),
+        ),
+        migrations.RunPython(progress_from_known_times, migrations.RunPython.noop, elidable=True),
+    ]
