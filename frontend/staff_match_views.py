@@ -39,7 +39,7 @@ from rooms.proposals import (
     proposals_dismiss,
     proposals_restore,
 )
-from rooms.series import describe_rule, series_save
+from rooms.series import SeriesSaved, describe_rule, series_save
 from rooms.services import booth_answer
 
 
@@ -81,7 +81,7 @@ def series_edit(request: HttpRequest, series_id: int | None = None) -> HttpRespo
     )
     if request.method == "POST" and form.is_valid():
         try:
-            series_save(
+            saved = series_save(
                 actor=user,
                 series=form.save(commit=False),
                 sectors=list(form.cleaned_data["sectors"]),
@@ -90,6 +90,7 @@ def series_edit(request: HttpRequest, series_id: int | None = None) -> HttpRespo
             apply_validation_error(form, exc)  # type: ignore[arg-type]
         else:
             messages.success(request, _("Series saved; its next fairs are created as drafts."))
+            _say_off_schedule(request, saved)
             return redirect("staff:series_list")
     status = 400 if form.is_bound else 200
     title = _("Edit fair series") if instance else _("New fair series")
@@ -99,6 +100,31 @@ def series_edit(request: HttpRequest, series_id: int | None = None) -> HttpRespo
         {"form": form, "title": title, "multipart": False},
         status=status,
     )
+
+
+def _say_off_schedule(request: HttpRequest, saved: SeriesSaved) -> None:
+    if saved.removed:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d draft fair the new rule no longer gives was removed.",
+                "%(count)d draft fairs the new rule no longer gives were removed.",
+                saved.removed,
+            )
+            % {"count": saved.removed},
+        )
+    if saved.kept_off_schedule:
+        messages.warning(
+            request,
+            ngettext(
+                "The new rule no longer gives this fair, but it already has booths or slots, "
+                "so it was kept: %(fairs)s. Review it on its page.",
+                "The new rule no longer gives these fairs, but they already have booths or "
+                "slots, so they were kept: %(fairs)s. Review them on their pages.",
+                len(saved.kept_off_schedule),
+            )
+            % {"fairs": ", ".join(fair.title for fair in saved.kept_off_schedule)},
+        )
 
 
 @staff_only

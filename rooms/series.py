@@ -2,14 +2,18 @@
 
 `series_extend` is idempotent: a fair is keyed by (series, date) with a unique constraint, the
 series row is locked while its fairs are made, so two beats or a retried task create each fair
-once. Fairs already made are never changed here (organisers may have edited them).
+once. Fairs already made are never changed here (organisers may have edited them); when the
+rule changes, `series_save` removes the upcoming drafts it no longer gives that nobody has
+worked on (no booth, no slot) and names the others.
 """
 
 import calendar
 import zoneinfo
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,7 +22,7 @@ from accounts.models import User
 from accounts.permissions import Perm, require
 from employers.models import SectorSection
 from fairplatform.audit import audit_record
-from rooms.models import Fair, FairSeries
+from rooms.models import Booth, Fair, FairSeries, Slot
 
 Rule = FairSeries.Rule
 
@@ -114,18 +118,51 @@ def fair_series_extend_all(*, now: datetime | None = None) -> int:
     return sum(len(series_extend(series_id=pk, now=now)) for pk in ids)
 
 
+@dataclass(frozen=True)
+class SeriesSaved:
+    series: FairSeries
+    # Upcoming drafts the changed rule no longer gives: removed when nobody had worked on them
+    # yet, kept (for the organiser to cancel or keep) when they have booths or slots.
+    removed: int
+    kept_off_schedule: list[Fair]
+
+
 @transaction.atomic
 def series_save(
     *, actor: User, series: FairSeries, sectors: list[SectorSection], now: datetime | None = None
-) -> FairSeries:
-    """Create or change a series, then create its next fairs at once."""
+) -> SeriesSaved:
+    """Create or change a series, drop the drafts its rule no longer gives, then create its
+    next fairs at once."""
     require(actor, Perm.FAIR_CREATE, series.organiser)
+    now = now or timezone.now()
     series.full_clean()
     series.save()
     series.sectors.set(sectors)
     audit_record(actor=actor, action="rooms.fair_series.saved", obj=series)
+    removed, kept = _drop_off_schedule(actor, series, now)
     series_extend(series_id=series.pk, now=now)
-    return series
+    return SeriesSaved(series, removed, kept)
+
+
+def _on_schedule(series: FairSeries, day: date) -> bool:
+    return series_dates(series, after=day, count=1) == [day]
+
+
+def _drop_off_schedule(actor: User, series: FairSeries, now: datetime) -> tuple[int, list[Fair]]:
+    off_schedule = [
+        fair
+        for fair in series.fairs.filter(status=Fair.Status.DRAFT, starts_at__gt=now).annotate(
+            worked_on=Exists(Booth.objects.filter(fair=OuterRef("pk")))
+            | Exists(Slot.objects.filter(fair=OuterRef("pk")))
+        )
+        if fair.series_date is None or not _on_schedule(series, fair.series_date)
+    ]
+    kept: list[Fair] = [fair for fair in off_schedule if fair.worked_on]
+    for fair in off_schedule:
+        if not fair.worked_on:
+            audit_record(actor=actor, action="rooms.fair.removed_from_series", obj=fair)
+            fair.delete()
+    return len(off_schedule) - len(kept), kept
 
 
 def describe_rule(series: FairSeries) -> str:

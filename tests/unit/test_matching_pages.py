@@ -24,7 +24,7 @@ from rooms.proposals import (
     proposals_dismiss,
     proposals_restore,
 )
-from rooms.series import nth_weekday, series_dates, series_extend
+from rooms.series import nth_weekday, series_dates, series_extend, series_save
 from rooms.services import booth_answer
 from tests import factories
 from tests.conftest import client_for
@@ -121,6 +121,58 @@ def test_series_creates_its_next_fairs_once_as_drafts(cpi):
     later = series_extend(series_id=monthly.pk, now=datetime(2026, 4, 8, tzinfo=ROME))
     assert [f.series_date for f in later] == [date(2026, 7, 7)]
     assert monthly.fairs.count() == 4
+
+
+def test_a_changed_rule_removes_the_untouched_drafts_it_no_longer_gives(cpi, organiser):
+    monthly = series(cpi)  # first Tuesdays
+    now = datetime(2026, 3, 4, 9, 0, tzinfo=ROME)
+    first, second, third = series_extend(series_id=monthly.pk, now=now)
+    factories.booth(fair_=second)
+    monthly.weekday = 2  # first Wednesdays from now on
+
+    saved = series_save(actor=organiser, series=monthly, sectors=[factories.sector("K")], now=now)
+
+    assert saved.removed == 2
+    assert [fair.pk for fair in saved.kept_off_schedule] == [second.pk]
+    assert list(monthly.fairs.order_by("series_date").values_list("series_date", flat=True)) == [
+        date(2026, 3, 4),  # today, a first Wednesday, at 10:00: still ahead
+        date(2026, 4, 1),
+        date(2026, 5, 5),  # the kept Tuesday, with its booth
+        date(2026, 5, 6),
+    ]
+    assert not Fair.objects.filter(pk__in=[first.pk, third.pk]).exists()
+
+
+def test_the_series_page_says_what_a_changed_rule_removed_and_kept(cpi, organiser):
+    monthly = series(cpi, starts_on=timezone.localdate())
+    first, second, _third = series_extend(series_id=monthly.pk)
+    factories.booth(fair_=second)
+    data = {
+        "title": monthly.title,
+        "organiser": cpi.pk,
+        "sectors": [factories.sector("K").pk],
+        "region": "Campania",
+        "nuts_text": "",
+        "occupations_text": "",
+        "rule": "monthly",
+        "weekday": (monthly.weekday + 1) % 7,
+        "nth": 1,
+        "every_weeks": 1,
+        "starts_on": monthly.starts_on.isoformat(),
+        "start_time": "10:00",
+        "duration_minutes": 240,
+        "timezone": "Europe/Rome",
+        "languages": ["it"],
+        "ahead": 3,
+        "active": "on",
+    }
+
+    response = client_for(organiser).post(f"/staff/fair-series/{monthly.pk}/", data, follow=True)
+
+    page = response.content.decode()
+    assert "2 draft fairs the new rule no longer gives were removed." in page
+    assert f"so it was kept: {second.title}" in page
+    assert not Fair.objects.filter(pk=first.pk).exists()
 
 
 def test_beat_extends_the_series_every_day(cpi):
