@@ -9,7 +9,9 @@ afterwards for the rows shown only.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -119,8 +121,9 @@ class PreselectionRow:
 
 @dataclass
 class Preselection:
-    rows: list[PreselectionRow]
-    matching: int  # after filters, before the page limit
+    rows: list[PreselectionRow]  # this page's
+    page: Page[tuple[int, int]]
+    matching: int  # after filters
     total: int  # everyone sharing their profile
 
 
@@ -131,8 +134,10 @@ def preselection(
     language: str = "",
     place: str = "",
     sort: str = "score",
-    limit: int = PRESELECTION_ROWS,
+    page: int | str | None = 1,
+    per_page: int = PRESELECTION_ROWS,
 ) -> Preselection:
+    """Everyone who matches the filters, best first or by name, a page at a time."""
     needs = needs_of(vacancy)
     ranked, features = ranked_features(needs)
     max_step = PLACE_FILTERS.get(place)
@@ -148,7 +153,16 @@ def preselection(
             if step is None or step > max_step:
                 continue
         kept.append((score_, profile_id))
-    shown = kept[:limit]
+    if sort == "name":
+        score_of = {profile_id: score_ for score_, profile_id in kept}
+        by_name = (
+            CandidateProfile.objects.filter(pk__in=score_of)
+            .order_by(Lower("user__full_name"), "pk")
+            .values_list("pk", flat=True)
+        )
+        kept = [(score_of[profile_id], profile_id) for profile_id in by_name]
+    shown_page = Paginator(kept, per_page).get_page(page)
+    shown = list(shown_page)
     language_names = {code: language_label(code) for code in needs.languages}
     profiles = CandidateProfile.objects.select_related("user").in_bulk([pk for _s, pk in shown])
     invited = set(
@@ -167,9 +181,7 @@ def preselection(
         )
         for score_, pk in shown
     ]
-    if sort == "name":
-        rows.sort(key=lambda row: row.profile.user.full_name.lower())
-    return Preselection(rows=rows, matching=len(kept), total=len(ranked))
+    return Preselection(rows=rows, page=shown_page, matching=len(kept), total=len(ranked))
 
 
 def invitation_booths(*, vacancy: Vacancy, now: datetime | None = None) -> QuerySet[Booth]:

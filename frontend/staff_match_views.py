@@ -296,7 +296,10 @@ def vacancy_preselection(request: HttpRequest, vacancy_id: int) -> HttpResponse:
         language=data.get("language") or "",
         place=data.get("place") or "",
         sort=data.get("sort") or "score",
+        page=request.GET.get("page"),
     )
+    # A refused filter shows its error on the form, over the unfiltered list.
+    status = 400 if form.is_bound and not form.is_valid() else 200
     return render(
         request,
         "frontend/staff/preselection.html",
@@ -308,6 +311,7 @@ def vacancy_preselection(request: HttpRequest, vacancy_id: int) -> HttpResponse:
             "booths": list(invitation_booths(vacancy=vacancy)),
             "weights": WEIGHTS,
         },
+        status=status,
     )
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation, User
 from accounts.services import candidate_register
 from candidates.match_features import match_features_refresh
-from candidates.match_selectors import fair_vacancies_for
+from candidates.match_selectors import fair_vacancies_for, preselection
 from candidates.models import CandidateProfile, ConsentRecord
 from employers.models import SectorSection, Vacancy
 from fairplatform.celery import app
@@ -606,6 +606,34 @@ def test_preselection_ranks_sharing_candidates_and_filters(acme_vacancy):
     assert "Dario German" in by_language and "Anna Near" not in by_language
     by_name = client.get(url, {"sort": "name"}).content.decode()
     assert by_name.index("Anna Near") < by_name.index("Bruno Far") < by_name.index("Dario German")
+
+
+def test_preselection_pages_through_everyone_by_score_or_by_name(acme_vacancy):
+    register("Zeno Best", nuts="ITF33", languages=[{"code": "en", "level": "C1"}])
+    register("Mara Middle", nuts="ITF33", languages=[{"code": "en", "level": "B1"}])
+    register("Aldo Last", nuts="ITC45", languages=[{"code": "de", "level": "C2"}])
+
+    def names(result):
+        return [row.profile.user.full_name for row in result.rows]
+
+    best_first = preselection(vacancy=acme_vacancy, per_page=2)
+    assert names(best_first) == ["Zeno Best", "Mara Middle"]
+    assert best_first.page.has_next()
+    assert names(preselection(vacancy=acme_vacancy, per_page=2, page=2)) == ["Aldo Last"]
+    # By name over everyone who matches, not only over the best page.
+    by_name = preselection(vacancy=acme_vacancy, sort="name", per_page=2)
+    assert names(by_name) == ["Aldo Last", "Mara Middle"]
+    assert (by_name.matching, by_name.page.paginator.num_pages) == (3, 2)
+
+
+def test_a_refused_preselection_filter_answers_400_with_its_error(acme_vacancy):
+    client = client_for(recruiter_of(acme_vacancy))
+    url = f"/staff/vacancies/{acme_vacancy.pk}/candidates/"
+
+    response = client.get(url, {"min_score": 500})
+
+    assert response.status_code == 400
+    assert "Ensure this value is less than or equal to 100." in response.content.decode()
 
 
 def test_preselection_is_404_for_another_employers_recruiter(acme_vacancy):
