@@ -198,9 +198,13 @@ def _can_cancel_booking(user: Actor, booking: Any) -> bool:
 def _works_on_vacancy(user: Actor, vacancy: Any) -> bool:
     """Ranking candidates for a vacancy and editing what it asks: its employer's admins and
     recruiters, and CPI/EURES organisers (imported vacancies often have no employer account;
-    the CPI pre-selects)."""
+    the CPI pre-selects). Without a vacancy: whether this person does so for any."""
     if _is_organiser_anywhere(user):
         return True
+    if vacancy is None:
+        return user.is_authenticated and any(
+            m.role in (Role.EMPLOYER_ADMIN, Role.RECRUITER) for m in _memberships(user)
+        )
     return vacancy.employer_id is not None and has_role(
         user, vacancy.employer.organisation_id, Role.EMPLOYER_ADMIN, Role.RECRUITER
     )

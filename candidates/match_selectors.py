@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Membership, User
 from accounts.permissions import Actor, Perm, can
 from candidates.display import language_label
 from candidates.match_features import (
@@ -97,6 +97,33 @@ def vacancies_for_preselection(*, actor: User) -> QuerySet[Vacancy]:
         .distinct()
         .order_by("title")
     )
+
+
+def vacancies_to_preselect(*, actor: User, query: str = "", source: str = "") -> QuerySet[Vacancy]:
+    """Every open vacancy this person may pre-select for, searched: their employers', or for
+    CPI/EURES organisers all of them (an imported vacancy often has no employer account, and
+    the CPI pre-selects for it). Staff find a vacancy by its employer even when candidates
+    cannot, and by its reference at the source."""
+    vacancies = Vacancy.objects.filter(open_vacancy_filter()).select_related("employer")
+    memberships = list(actor.memberships.all())
+    if not any(m.role == Membership.Role.ORGANISER for m in memberships):
+        employer_orgs = [
+            m.organisation_id
+            for m in memberships
+            if m.role in (Membership.Role.EMPLOYER_ADMIN, Membership.Role.RECRUITER)
+        ]
+        vacancies = vacancies.filter(employer__organisation_id__in=employer_orgs)
+    for word in query.split()[:8]:
+        vacancies = vacancies.filter(
+            Q(title__icontains=word)
+            | Q(employer__legal_name__icontains=word)
+            | Q(employer_name__icontains=word)
+            | Q(place__icontains=word)
+            | Q(source_ref__iexact=word)
+        )
+    if source:
+        vacancies = vacancies.filter(source=source)
+    return vacancies.order_by("title", "pk")
 
 
 def ranked_features(

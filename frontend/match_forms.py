@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from employers.models import SectorSection
+from employers.models import SectorSection, Vacancy
 from employers.places import place_choices
 from frontend.forms import (
     COMMON_ZONES,
@@ -128,6 +128,20 @@ class PreselectionFilterForm(StyledForm):
             ("region", _("In the job's region")),
             ("country", _("In the job's country")),
         ],
+    )
+
+
+class StaffVacancySearchForm(StyledForm):
+    q = forms.CharField(
+        label=_("Keywords"),
+        required=False,
+        max_length=100,
+        help_text=_("Title, employer, place, or the reference at the source."),
+    )
+    source = forms.ChoiceField(
+        label=_("Source"),
+        required=False,
+        choices=[("", _("All sources")), *Vacancy.Source.choices],
     )
 
 

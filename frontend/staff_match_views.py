@@ -3,21 +3,23 @@ candidates for a vacancy with the invite action."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Organisation, User
-from accounts.permissions import Perm
+from accounts.permissions import Perm, require
 from candidates.match_selectors import (
     access_preselection_vacancy,
     invitation_booths,
     may_be_invited,
     preselection,
+    vacancies_to_preselect,
 )
 from candidates.selectors import cv_validation_dates
 from employers.matching import WEIGHTS
@@ -25,7 +27,12 @@ from employers.selectors import vacancies_open
 from employers.services import vacancy_set_skills
 from fairplatform.errors import DomainError, NotFound
 from frontend.forms import apply_validation_error
-from frontend.match_forms import FairSeriesForm, PreselectionFilterForm, VacancySkillsForm
+from frontend.match_forms import (
+    FairSeriesForm,
+    PreselectionFilterForm,
+    StaffVacancySearchForm,
+    VacancySkillsForm,
+)
 from frontend.staff_views import _organiser_orgs, _staff_object, _user, staff_only
 from rooms.agenda import invitation_create
 from rooms.models import Booth, Fair, FairSeries
@@ -283,6 +290,29 @@ def _booth_to_answer(request: HttpRequest, booth_id: int) -> Booth:
 
 def _int(value: str | None, default: int = 0) -> int:
     return int(value) if value and value.isdigit() else default
+
+
+VACANCIES_PER_PAGE = 25
+
+
+@staff_only
+@require_GET
+def vacancy_list(request: HttpRequest) -> HttpResponse:
+    """Open vacancies to pre-select candidates for, searchable: all of them for organisers."""
+    user = _user(request)
+    require(user, Perm.VACANCY_PRESELECT)
+    form = StaffVacancySearchForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    vacancies = vacancies_to_preselect(
+        actor=user, query=data.get("q") or "", source=data.get("source") or ""
+    )
+    page = Paginator(vacancies, VACANCIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "frontend/staff/vacancy_list.html",
+        {"form": form, "page": page, "searched": bool(data.get("q") or data.get("source"))},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
 
 
 @staff_only

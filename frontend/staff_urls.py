@@ -61,6 +61,7 @@ urlpatterns = [
         staff_match_views.fair_proposals_restore,
         name="fair_proposals_restore",
     ),
+    path("vacancies/", staff_match_views.vacancy_list, name="vacancy_list"),
     path(
         "vacancies/<int:vacancy_id>/candidates/",
         staff_match_views.vacancy_preselection,

@@ -128,6 +128,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "can_review_cvs": can(user, Perm.CV_REVIEW),
             "offices": _offices_of(user),
             "preselect_vacancies": vacancies_for_preselection(actor=user)[:50],
+            "can_search_vacancies": can(user, Perm.VACANCY_PRESELECT),
             "relays": relays_now() if _organiser_orgs(user) else None,
         },
     )

@@ -193,6 +193,7 @@ def world(cpi, organiser) -> World:
                 Visit("staff area", "/staff/"),
                 Visit("booth", f"/staff/booths/{booth.pk}/"),
                 Visit("vacancy skills", f"/staff/vacancies/{vacancy.pk}/skills/"),
+                Visit("vacancies", "/staff/vacancies/"),
                 Visit("start a video call", "/staff/interviews/new/"),
                 Visit(
                     "new staff account",
@@ -208,6 +209,7 @@ def world(cpi, organiser) -> World:
                 Visit("booking window", f"/staff/booths/{booth.pk}/booking-window/"),
                 Visit("new employer", "/staff/employers/new/"),
                 Visit("vacancy imports", "/staff/vacancy-imports/"),
+                Visit("vacancies", "/staff/vacancies/?q=zzz"),
                 Visit("import run", f"/staff/vacancy-imports/{run.pk}/"),
                 Visit("failed import run", f"/staff/vacancy-imports/{failed.pk}/"),
                 Visit("start a video call", "/staff/interviews/new/"),

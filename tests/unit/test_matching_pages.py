@@ -823,3 +823,47 @@ def test_the_sector_search_finds_vacancies_still_coded_in_ateco_2007():
     assert "Sviluppatore (ATECO 2007)" in page and "Saldatore" not in page
     by_c = fair_vacancies_for(fair=fair, profile=None, sector_id=factories.sector("C").pk)
     assert [match.vacancy for match in by_c] == [welder]
+
+
+def test_organisers_find_every_open_vacancy_to_preselect_for_even_off_booth(
+    acme_vacancy, organiser
+):
+    imported = open_vacancy(None, title="Cuoco di linea", source_ref="SIL:2026/000042")
+    Vacancy.objects.filter(pk=imported.pk).update(
+        source=Vacancy.Source.CPI, employer_name="Trattoria Partenope", place="Napoli"
+    )
+    client = client_for(organiser)
+
+    everything = client.get("/staff/vacancies/").content.decode()
+    by_employer = client.get("/staff/vacancies/", {"q": "partenope"}).content.decode()
+    by_reference = client.get("/staff/vacancies/", {"q": "SIL:2026/000042"}).content.decode()
+    by_source = client.get("/staff/vacancies/", {"source": "manual"}).content.decode()
+    nothing = client.get("/staff/vacancies/", {"q": "astronauta"}).content.decode()
+
+    assert "Cuoco di linea" in everything and acme_vacancy.title in everything
+    assert f"/staff/vacancies/{imported.pk}/candidates/" in everything
+    assert "Cuoco di linea" in by_employer and acme_vacancy.title not in by_employer
+    assert "Cuoco di linea" in by_reference
+    assert "Cuoco di linea" not in by_source and acme_vacancy.title in by_source
+    assert "No open vacancy matches this search." in nothing
+    assert client.get(f"/staff/vacancies/{imported.pk}/candidates/").status_code == 200
+
+
+def test_recruiters_find_only_their_employers_vacancies(acme_vacancy):
+    other = open_vacancy(factories.employer("Other"), title="Magazziniere")
+    page = client_for(recruiter_of(acme_vacancy)).get("/staff/vacancies/").content.decode()
+    assert acme_vacancy.title in page and other.title not in page
+
+
+def test_the_vacancy_search_refuses_bad_input_and_people_who_do_not_preselect(acme_vacancy):
+    organiser_client = client_for(
+        factories.member(factories.organisation(), Membership.Role.ORGANISER)
+    )
+    refused = organiser_client.get("/staff/vacancies/", {"source": "fax"})
+    assert refused.status_code == 400
+    assert "Select a valid choice." in refused.content.decode()
+    assert client_for(factories.user(name="Carla")).get("/staff/vacancies/").status_code == 403
+    operator = factories.member(factories.organisation(), Membership.Role.CPI_OPERATOR)
+    refused_staff = client_for(operator).get("/staff/vacancies/")
+    assert refused_staff.status_code == 403
+    assert acme_vacancy.title not in refused_staff.content.decode()
