@@ -755,7 +755,10 @@ def test_a_fair_without_vacancies_says_so_and_a_bad_place_is_refused_with_a_mess
     anna = register("Anna", nuts="ITF3")
     refused = client_for(anna).post(f"/fairs/{fair.pk}/where-i-live/", {"nuts": "XX99"})
     assert refused.status_code == 400
-    assert "Select a valid choice" in refused.content.decode()
+    page = refused.content.decode()
+    # The error is read out with the field: named by its aria-describedby.
+    assert 'aria-describedby="id_nuts_helptext id_nuts_error"' in page
+    assert '<div id="id_nuts_error"' in page and "Select a valid choice" in page
     assert CandidateProfile.objects.get(user=anna).nuts == "ITF3"
 
 
@@ -862,6 +865,7 @@ def test_the_vacancy_search_refuses_bad_input_and_people_who_do_not_preselect(ac
     refused = organiser_client.get("/staff/vacancies/", {"source": "fax"})
     assert refused.status_code == 400
     assert "Select a valid choice." in refused.content.decode()
+    assert 'aria-describedby="id_source_error"' in refused.content.decode()
     assert client_for(factories.user(name="Carla")).get("/staff/vacancies/").status_code == 403
     operator = factories.member(factories.organisation(), Membership.Role.CPI_OPERATOR)
     refused_staff = client_for(operator).get("/staff/vacancies/")
