@@ -46,10 +46,12 @@ _UNREADABLE = "array_remove(ARRAY[{}], NULL)".format(
 STATUSES = {"PUBLISHED": Vacancy.Status.PUBLISHED, "CLOSED": Vacancy.Status.CLOSED}
 TOMBSTONE = "WITHDRAWN"
 BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
+# Newest version first: should the view break its one-current-row contract, a page boundary
+# between two rows of one reference and time drops the older one, never the newer.
 _CHANGES = f"""
     SELECT {_SELECTED}, {_UNREADABLE} FROM export_fair.vacancies
     WHERE (updated_at, source_ref) > (%s, %s)
-    ORDER BY updated_at, source_ref, row_version
+    ORDER BY updated_at, source_ref, row_version DESC
     LIMIT %s
 """  # noqa: S608 - fixed column names, values are parameters
 # A deletion at a time Python cannot read is left to the full reconciliation, which withdraws

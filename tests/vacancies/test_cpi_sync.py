@@ -349,6 +349,20 @@ def test_duplicate_references_in_the_view_keep_the_newest_version(cpi_standin):
     assert Vacancy.objects.get().title == "Nuova"
 
 
+def test_a_page_boundary_between_two_versions_of_one_row_keeps_the_newest(cpi_standin):
+    same_time = at(10)
+    cpi_standin.insert(
+        *good_rows(3, start_minutes_ago=20),
+        row("SIL:2026/000009", same_time, row_version=1, title="Vecchia"),
+        row("SIL:2026/000009", same_time, row_version=2, title="Nuova"),
+    )
+
+    run = sync(batch_size=4)  # the two versions are the 4th and 5th rows read
+
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert Vacancy.objects.get(source_ref="SIL:2026/000009").title == "Nuova"
+
+
 def test_a_row_committed_late_is_read_within_the_overlap_window(cpi_standin):
     cpi_standin.insert(*good_rows(3, start_minutes_ago=5))
     sync()
