@@ -106,7 +106,7 @@ def vacancies_to_preselect(*, actor: User, query: str = "", source: str = "") ->
     cannot, and by its reference at the source."""
     vacancies = Vacancy.objects.filter(open_vacancy_filter()).select_related("employer")
     memberships = list(actor.memberships.all())
-    if not any(m.role == Membership.Role.ORGANISER for m in memberships):
+    if not actor.is_superuser and not any(m.role == Membership.Role.ORGANISER for m in memberships):
         employer_orgs = [
             m.organisation_id
             for m in memberships

@@ -1,5 +1,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from employers.models import Comune, Employer, SectorSection, SyncRejection, SyncRun, Vacancy
 
@@ -41,14 +44,6 @@ class VacancyAdmin(admin.ModelAdmin[Vacancy]):
     list_select_related = ["employer"]
 
 
-class SyncRejectionInline(admin.TabularInline[SyncRejection, SyncRun]):
-    model = SyncRejection
-    fields = ["source_ref", "reason", "message"]
-    readonly_fields = ["source_ref", "reason", "message"]
-    extra = 0
-    can_delete = False
-
-
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin[SyncRun]):
     list_display = [
@@ -56,8 +51,13 @@ class SyncRunAdmin(admin.ModelAdmin[SyncRun]):
         "rejected", "watermark_to", "duration",
     ]  # fmt: skip
     list_filter = ["source", "mode", "status"]
-    readonly_fields = [field.name for field in SyncRun._meta.fields]
-    inlines = [SyncRejectionInline]
+    # A run can refuse thousands of records: they are listed, paged, under rejected records.
+    readonly_fields = [*(field.name for field in SyncRun._meta.fields), "rejected_records"]
+
+    @admin.display(description=_("rejected records"))
+    def rejected_records(self, run: SyncRun) -> str:
+        url = reverse("admin:employers_syncrejection_changelist") + f"?run__exact={run.pk}"
+        return format_html('<a href="{}">{}</a>', url, run.rejected)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -201,6 +201,9 @@ class ComuneIndex:
     def __init__(self) -> None:
         self.by_istat: dict[str, Place] = {}
         self.by_belfiore: dict[str, Place] = {}
+        # A comune that changes province gets a new ISTAT code and keeps its cadastral one, so
+        # one cadastral code can stand beside several ISTAT codes, old and current.
+        self.belfiore_of_istat: dict[str, str] = {}
         rows = Comune.objects.order_by("current", "istat_code").values_list(
             "istat_code", "belfiore_code", "name", "name_other", "nuts3"
         )
@@ -208,6 +211,7 @@ class ComuneIndex:
             place = Place(f"{name}/{other}" if other else name, nuts3)
             self.by_istat[istat] = place
             self.by_belfiore[belfiore] = place  # current comuni come last and win
+            self.belfiore_of_istat[istat] = belfiore
 
     @property
     def loaded(self) -> bool:
@@ -219,7 +223,7 @@ class ComuneIndex:
         empty: the operator has not loaded it."""
         if not self.loaded:
             return None, []
-        found: list[tuple[str, Place]] = []
+        found: list[Place] = []
         problems = []
         for code, table, pattern in (
             (istat, self.by_istat, ISTAT_CODE),
@@ -231,19 +235,18 @@ class ComuneIndex:
             if place is None:
                 problems.append(problem("unknown_comune", value=repr(code)))
             else:
-                found.append((code, place))
-        if len(found) == 2 and found[0][1] != found[1][1]:
-            (istat, by_istat), (belfiore, by_belfiore) = found
+                found.append(place)
+        if len(found) == 2 and self.belfiore_of_istat[istat] != belfiore:
             problems.append(
                 problem(
                     "comune_mismatch",
                     istat=istat,
-                    istat_name=by_istat.name,
+                    istat_name=found[0].name,
                     belfiore=belfiore,
-                    belfiore_name=by_belfiore.name,
+                    belfiore_name=found[1].name,
                 )
             )
-        return (found[0][1] if found else None), problems
+        return (found[0] if found else None), problems
 
 
 def vacancies_fill_places() -> int:

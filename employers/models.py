@@ -265,15 +265,17 @@ class SyncRun(models.Model):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        # Its process stopped (killed, a worker lost) without finishing: see progress_at.
+        INTERRUPTED = "interrupted", _("Interrupted")
 
     source = models.CharField(_("source"), max_length=16, choices=Vacancy.Source.choices)
     mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices)
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+        _("status"), max_length=12, choices=Status.choices, default=Status.RUNNING
     )
     started_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
     # Moved by every committed batch: a running run without progress for long has lost its
-    # process (killed, a worker gone), and the next run marks it failed.
+    # process (killed, a worker gone), and the next run marks it interrupted.
     progress_at = models.DateTimeField(_("last progress"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     watermark_from = models.DateTimeField(_("read from"), null=True, blank=True)

@@ -17,10 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import JSONField, Q, prefetch_related_objects
+from django.db.models import F, JSONField, Q, prefetch_related_objects
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import Perm, require
@@ -143,19 +141,13 @@ def _run(connector: Connector, full: bool, overlap: timedelta, actor: User | Non
     return run
 
 
-@transaction.atomic
 def _mark_interrupted() -> None:
+    """Runs whose process stopped without finishing: their page says so from the status."""
     stalled_since = timezone.now() - timedelta(seconds=settings.VACANCY_SYNC_STALL_SECONDS)
-    for run in SyncRun.objects.filter(
-        status=SyncRun.Status.RUNNING, progress_at__lt=stalled_since
-    ).select_for_update(skip_locked=True):
-        run.status, run.finished_at = SyncRun.Status.FAILED, run.progress_at
-        run.error = _(
-            "Interrupted: the process running it stopped (no progress since %(time)s). The "
-            "batches it committed are kept; the next run goes on from there."
-        ) % {"time": date_format(timezone.localtime(run.progress_at), "DATETIME_FORMAT")}
-        run.save(update_fields=["status", "finished_at", "error"])
-        log.warning("Vacancy sync run %s had stopped without finishing", run.pk)
+    stalled = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, progress_at__lt=stalled_since)
+    for pk in stalled.values_list("pk", flat=True):
+        log.warning("Vacancy sync run %s had stopped without finishing", pk)
+    stalled.update(status=SyncRun.Status.INTERRUPTED, finished_at=F("progress_at"))
 
 
 def _start(cursor: SyncCursor, overlap: timedelta) -> Position | None:

@@ -22,7 +22,7 @@ from accounts.models import User
 from accounts.permissions import Perm, require
 from employers.models import SectorSection
 from fairplatform.audit import audit_record
-from rooms.models import Booth, Fair, FairSeries, Slot
+from rooms.models import Booth, DismissedProposal, Fair, FairSeries, Slot
 
 Rule = FairSeries.Rule
 
@@ -149,17 +149,26 @@ def _on_schedule(series: FairSeries, day: date) -> bool:
 
 
 def _drop_off_schedule(actor: User, series: FairSeries, now: datetime) -> tuple[int, list[Fair]]:
+    drafts = series.fairs.filter(status=Fair.Status.DRAFT, starts_at__gt=now)
     off_schedule = [
-        fair
-        for fair in series.fairs.filter(status=Fair.Status.DRAFT, starts_at__gt=now).annotate(
-            worked_on=Exists(Booth.objects.filter(fair=OuterRef("pk")))
-            | Exists(Slot.objects.filter(fair=OuterRef("pk")))
-        )
+        fair.pk
+        # Locked first, then asked about: a booth approved into one of them meanwhile waits
+        # for this transaction, and is then refused, instead of being deleted with it.
+        for fair in drafts.select_for_update()
         if fair.series_date is None or not _on_schedule(series, fair.series_date)
     ]
-    kept: list[Fair] = [fair for fair in off_schedule if fair.worked_on]
-    for fair in off_schedule:
-        if not fair.worked_on:
+    # Proposals dismissed for a fair are an organiser's work on it too.
+    worked_on = (
+        Exists(Booth.objects.filter(fair=OuterRef("pk")))
+        | Exists(Slot.objects.filter(fair=OuterRef("pk")))
+        | Exists(DismissedProposal.objects.filter(fair=OuterRef("pk")))
+    )
+    fairs = Fair.objects.filter(pk__in=off_schedule).annotate(worked_on=worked_on)
+    kept: list[Fair] = []
+    for fair in fairs.order_by("starts_at"):
+        if fair.worked_on:
+            kept.append(fair)
+        else:
             audit_record(actor=actor, action="rooms.fair.removed_from_series", obj=fair)
             fair.delete()
     return len(off_schedule) - len(kept), kept

@@ -26,11 +26,13 @@ COLUMNS = [
 ]  # fmt: skip
 SOURCE_REF, ROW_VERSION, UPDATED_AT, STATUS = range(4)  # positions in COLUMNS
 # PostgreSQL holds times Python cannot (infinity, before year 1, after 9999), and psycopg fails
-# the whole page on one. The query reads such a value as NULL and names it in a last column, so
-# only its row is rejected.
+# the whole page on one. The queries read such a value as NULL and name it in a last column, so
+# only its row is rejected. The change stream keeps to readable change times (the keyset runs
+# on them); rows with an unreadable one are read apart, at the end of each run.
+_READABLE_TIME = "'0001-01-01 00:00:00+00' AND '9999-12-31 23:59:59.999999+00'"
 _READABLE = {
-    "updated_at": "'0001-01-01 00:00:00+00' AND '9999-12-31 23:59:59.999999+00'",
-    "published_at": "'0001-01-01 00:00:00+00' AND '9999-12-31 23:59:59.999999+00'",
+    "updated_at": _READABLE_TIME,
+    "published_at": _READABLE_TIME,
     "expires_at": "'0001-01-01' AND '9999-12-31'",
 }
 _SELECTED = ", ".join(
@@ -45,20 +47,26 @@ _UNREADABLE = "array_remove(ARRAY[{}], NULL)".format(
 )
 STATUSES = {"PUBLISHED": Vacancy.Status.PUBLISHED, "CLOSED": Vacancy.Status.CLOSED}
 TOMBSTONE = "WITHDRAWN"
-BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
+BEGINNING = datetime.min.replace(tzinfo=UTC)
 # Newest version first: should the view break its one-current-row contract, a page boundary
 # between two rows of one reference and time drops the older one, never the newer.
 _CHANGES = f"""
     SELECT {_SELECTED}, {_UNREADABLE} FROM export_fair.vacancies
-    WHERE (updated_at, source_ref) > (%s, %s)
+    WHERE (updated_at, source_ref) > (%s, %s) AND updated_at BETWEEN {_READABLE_TIME}
     ORDER BY updated_at, source_ref, row_version DESC
     LIMIT %s
+"""  # noqa: S608 - fixed column names, values are parameters
+# Reported by every run until the CPI fixes them; a page of them is enough to see the fault.
+_UNREADABLE_CHANGES = f"""
+    SELECT {_SELECTED}, {_UNREADABLE} FROM export_fair.vacancies
+    WHERE updated_at < '0001-01-01 00:00:00+00' OR updated_at > '9999-12-31 23:59:59.999999+00'
+    ORDER BY source_ref LIMIT %s
 """  # noqa: S608 - fixed column names, values are parameters
 # A deletion at a time Python cannot read is left to the full reconciliation, which withdraws
 # what the view no longer lists.
 _DELETIONS = f"""
     SELECT source_ref, deleted_at FROM export_fair.vacancy_deleted
-    WHERE (deleted_at, source_ref) > (%s, %s) AND deleted_at BETWEEN {_READABLE["updated_at"]}
+    WHERE (deleted_at, source_ref) > (%s, %s) AND deleted_at BETWEEN {_READABLE_TIME}
     ORDER BY deleted_at, source_ref LIMIT %s
 """  # noqa: S608 - fixed bounds, values are parameters
 
@@ -95,25 +103,27 @@ class CpiConnector:
     def changes(self, start: Position | None) -> Iterator[Batch]:
         position = start or Position(BEGINNING, "")
         while True:
-            with self.connection.cursor() as cursor:
-                # psycopg's own loaders: jsonb decoded (Django's hands it over as text, for
-                # JSONField), so each list is parsed once in the rows as fetched; timestamptz
-                # in the session's zone (Django sets UTC) without Django's per-value Python
-                # wrapper, which cost more than the rest of reading a row.
-                cursor.cursor.adapters.register_loader("jsonb", JsonbLoader)
-                cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
-                cursor.execute(_CHANGES, [position.at, position.ref, self.batch_size])
-                rows = cursor.fetchall()
+            rows = self._rows(_CHANGES, [position.at, position.ref, self.batch_size])
             if not rows:
-                return
-            # Unreadable change times sort after every readable one: the stream ends at the
-            # first, and the next run reads (and reports) those rows again until they are fixed.
-            readable = [row for row in rows if row[UPDATED_AT] is not None]
-            if readable:
-                position = Position(readable[-1][UPDATED_AT], readable[-1][SOURCE_REF])
+                break
+            position = Position(rows[-1][UPDATED_AT], rows[-1][SOURCE_REF])
             yield Batch([self._item(row) for row in rows], position)
-            if len(rows) < self.batch_size or len(readable) < len(rows):
-                return
+            if len(rows) < self.batch_size:
+                break
+        if unreadable := self._rows(_UNREADABLE_CHANGES, [self.batch_size]):
+            yield Batch([self._item(row) for row in unreadable], None)
+
+    def _rows(self, query: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        with self.connection.cursor() as cursor:
+            # psycopg's own loaders: jsonb decoded (Django's hands it over as text, for
+            # JSONField), so each list is parsed once in the rows as fetched; timestamptz in
+            # the session's zone (Django sets UTC) without Django's per-value Python wrapper,
+            # which cost more than the rest of reading a row.
+            cursor.cursor.adapters.register_loader("jsonb", JsonbLoader)
+            cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+            cursor.execute(query, params)
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
 
     def deletions(self, since: datetime | None) -> Iterator[Batch]:
         at, ref = since or BEGINNING, ""

@@ -7,12 +7,21 @@ from django.db import migrations, models
 from django.db.models import F, Value
 from django.db.models.functions import JSONArray, JSONObject
 
+from employers.rejection_texts import describe
+
 
 def sentence_to_problem(apps: Any, schema_editor: Any) -> None:
     rejections = apps.get_model("employers", "SyncRejection")
     rejections.objects.update(
         problems=JSONArray(JSONObject(code=Value("recorded"), params=JSONObject(text=F("message"))))
     )
+
+
+def problems_to_sentence(apps: Any, schema_editor: Any) -> None:
+    rejections = apps.get_model("employers", "SyncRejection")
+    for rejection in rejections.objects.only("pk", "problems").iterator():
+        rejection.message = describe(rejection.problems)
+        rejection.save(update_fields=["message"])
 
 
 class Migration(migrations.Migration):
@@ -24,6 +33,12 @@ class Migration(migrations.Migration):
             name="problems",
             field=models.JSONField(default=list, verbose_name="problems"),
         ),
-        migrations.RunPython(sentence_to_problem, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(sentence_to_problem, problems_to_sentence, elidable=True),
+        # Going back re-adds the column empty before the sentences are rebuilt into it.
+        migrations.AlterField(
+            model_name="syncrejection",
+            name="message",
+            field=models.TextField(default="", verbose_name="message"),
+        ),
         migrations.RemoveField(model_name="syncrejection", name="message"),
     ]

@@ -1,4 +1,5 @@
-"""Runs record their last progress; those stored before take their last known time."""
+"""Runs record their last progress (those stored before take their last known time), and one
+whose process stopped without finishing is marked interrupted."""
 
 from typing import Any
 
@@ -26,4 +27,19 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(progress_from_known_times, migrations.RunPython.noop, elidable=True),
+        migrations.AlterField(
+            model_name="syncrun",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("running", "Running"),
+                    ("succeeded", "Succeeded"),
+                    ("failed", "Failed"),
+                    ("interrupted", "Interrupted"),
+                ],
+                default="running",
+                max_length=12,
+                verbose_name="status",
+            ),
+        ),
     ]

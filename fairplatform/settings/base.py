@@ -207,7 +207,7 @@ VACANCY_SYNC_BATCH_SIZE = env_int("VACANCY_SYNC_BATCH_SIZE", 1000)
 VACANCY_SYNC_OVERLAP_SECONDS = env_int("VACANCY_SYNC_OVERLAP_SECONDS", 900)
 VACANCY_RECONCILE_HOUR = env_int("VACANCY_RECONCILE_HOUR", 2)
 # A run whose last committed batch is older than this has lost its process; the next run marks
-# it failed. Far above the longest step without a commit (reading a 20 MB file, listing every
+# it interrupted. Far above the longest step without a commit (reading a 20 MB file, listing every
 # reference for the full reconciliation).
 VACANCY_SYNC_STALL_SECONDS = env_int("VACANCY_SYNC_STALL_SECONDS", 1800)
 # A folder watched for vacancy files: <dir>/cliclavoro/*.xml and <dir>/eures/*.xml are imported

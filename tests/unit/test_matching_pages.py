@@ -128,23 +128,26 @@ def test_a_changed_rule_removes_the_untouched_drafts_it_no_longer_gives(cpi, org
     now = datetime(2026, 3, 4, 9, 0, tzinfo=ROME)
     first, second, third = series_extend(series_id=monthly.pk, now=now)
     factories.booth(fair_=second)
+    DismissedProposal.objects.create(fair=third, vacancy=factories.vacancy(factories.employer()))
     monthly.weekday = 2  # first Wednesdays from now on
 
     saved = series_save(actor=organiser, series=monthly, sectors=[factories.sector("K")], now=now)
 
-    assert saved.removed == 2
-    assert [fair.pk for fair in saved.kept_off_schedule] == [second.pk]
+    assert saved.removed == 1
+    assert [fair.pk for fair in saved.kept_off_schedule] == [second.pk, third.pk]
     assert list(monthly.fairs.order_by("series_date").values_list("series_date", flat=True)) == [
         date(2026, 3, 4),  # today, a first Wednesday, at 10:00: still ahead
         date(2026, 4, 1),
         date(2026, 5, 5),  # the kept Tuesday, with its booth
         date(2026, 5, 6),
+        date(2026, 6, 2),  # the kept Tuesday whose proposals were reviewed
     ]
-    assert not Fair.objects.filter(pk__in=[first.pk, third.pk]).exists()
+    assert not Fair.objects.filter(pk=first.pk).exists()
 
 
 def test_the_series_page_says_what_a_changed_rule_removed_and_kept(cpi, organiser):
-    monthly = series(cpi, starts_on=timezone.localdate())
+    # Its first fair weeks ahead: whatever the time of day, the next three dates are all ahead.
+    monthly = series(cpi, starts_on=timezone.localdate() + timedelta(days=40))
     first, second, _third = series_extend(series_id=monthly.pk)
     factories.booth(fair_=second)
     data = {
@@ -844,6 +847,10 @@ def test_organisers_find_every_open_vacancy_to_preselect_for_even_off_booth(
     nothing = client.get("/staff/vacancies/", {"q": "astronauta"}).content.decode()
 
     assert "Cuoco di linea" in everything and acme_vacancy.title in everything
+    admin = User.objects.create_superuser(
+        email="root@example.org", password="x" * 12, full_name="Root"
+    )
+    assert "Cuoco di linea" in client_for(admin).get("/staff/vacancies/").content.decode()
     assert f"/staff/vacancies/{imported.pk}/candidates/" in everything
     assert "Cuoco di linea" in by_employer and acme_vacancy.title not in by_employer
     assert "Cuoco di linea" in by_reference

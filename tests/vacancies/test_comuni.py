@@ -152,6 +152,23 @@ def test_an_istat_code_and_a_cadastral_code_naming_two_comuni_reject_the_record(
     assert isinstance(normalise(raw, SectorIndex()), VacancyRecord)
 
 
+@pytest.mark.django_db
+def test_a_comune_that_moved_province_keeps_its_cadastral_code_under_both_istat_codes():
+    factories.sector()
+    load()
+    # Muggiò was 015150 in Milano's province until Monza e Brianza was made (now 108034).
+    moved = Comune.objects.get(istat_code="108034")
+    moved.pk, moved.istat_code, moved.nuts3, moved.current = None, "015150", "ITC4C", False
+    moved.save()
+    raw = cliclavoro_vacancy(fromstring(cliclavoro(number=7).replace("F839", "F797")))
+    raw.comune_istat = "015150"
+
+    record = normalise(raw, SectorIndex())
+
+    assert isinstance(record, VacancyRecord)
+    assert (record.fields["place"], record.fields["nuts3"]) == ("Muggiò", "ITC4C")
+
+
 # --- imports ------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.models import Membership
+from accounts.models import Membership, User
 from employers.models import SyncRun, Vacancy
 from fairplatform.models import AuditEntry
 from tests import factories
@@ -113,3 +113,35 @@ def test_a_running_run_shows_when_it_last_made_progress(organiser):
     run.save()
     page = client_for(organiser).get(reverse("staff:vacancy_import", args=[run.pk]))
     assert "Last progress" not in page.content.decode()
+
+
+def test_an_interrupted_run_says_what_happened_in_the_readers_language(organiser):
+    run = SyncRun.objects.create(
+        source=Vacancy.Source.EURES, mode=SyncRun.Mode.FILE, status=SyncRun.Status.INTERRUPTED
+    )
+    url = reverse("staff:vacancy_import", args=[run.pk])
+    page = client_for(organiser).get(url).content.decode()
+    assert "The process running this import stopped without finishing" in page
+    assert "Import the file again." in page
+    with translation.override("it"):
+        italian = client_for(organiser).get(reverse("staff:vacancy_import", args=[run.pk]))
+    assert "Importa di nuovo il file." in italian.content.decode()
+
+
+def test_the_admin_links_a_run_to_its_rejected_records_paged(organiser):
+    factories.sector()
+    upload(client_for(organiser), f"<V>{cliclavoro(number=1, title=' ')}</V>")
+    run = SyncRun.objects.get()
+    admin = User.objects.create_superuser(
+        email="root@example.org", password="x" * 12, full_name="Root"
+    )
+    client = client_for(admin)
+
+    change = client.get(reverse("admin:employers_syncrun_change", args=[run.pk])).content.decode()
+    listing = client.get(
+        reverse("admin:employers_syncrejection_changelist"), {"run__exact": run.pk}
+    )
+
+    assert f"?run__exact={run.pk}" in change
+    assert listing.status_code == 200
+    assert "2026/1" in listing.content.decode() and "No title." in listing.content.decode()
