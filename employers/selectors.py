@@ -45,9 +45,10 @@ def access_open_vacancy(*, vacancy_id: int) -> Vacancy:
     return vacancy
 
 
-def sync_runs_recent(*, actor: Actor, limit: int = 50) -> QuerySet[SyncRun]:
+def sync_runs(*, actor: Actor) -> QuerySet[SyncRun]:
+    """Every import run, newest first."""
     require(actor, Perm.VACANCY_IMPORT)
-    return SyncRun.objects.order_by("-started_at")[:limit]
+    return SyncRun.objects.order_by("-started_at", "-pk")
 
 
 def access_sync_run(*, actor: Actor, run_id: int) -> SyncRun:

@@ -25,7 +25,7 @@ from accounts.services import staff_account_create
 from candidates.match_selectors import vacancies_for_preselection
 from employers import services as employer_services
 from employers.models import Vacancy
-from employers.selectors import access_sync_run, sync_runs_recent
+from employers.selectors import access_sync_run, sync_runs
 from employers.vacancy_sync import vacancies_import_file
 from fairplatform.errors import DomainError, Forbidden, NotFound
 from frontend import presentation_ui, queue_ui
@@ -607,12 +607,16 @@ def _form_page(form: object, title: str, *, multipart: bool = False) -> dict[str
     return {"form": form, "title": title, "multipart": multipart}
 
 
+RUNS_PER_PAGE = 50
+
+
 @staff_only
 @require_http_methods(["GET", "POST"])
 def vacancy_imports(request: HttpRequest) -> HttpResponse:
     """Every import run (CPI database and files) and the form to import a file."""
     user = _user(request)
-    runs = sync_runs_recent(actor=user)
+    # A sync every 15 minutes and a watched folder every minute: the history runs to pages.
+    runs = Paginator(sync_runs(actor=user), RUNS_PER_PAGE).get_page(request.GET.get("page"))
     form = VacancyFileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         run = vacancies_import_file(

@@ -145,3 +145,19 @@ def test_the_admin_links_a_run_to_its_rejected_records_paged(organiser):
     assert f"?run__exact={run.pk}" in change
     assert listing.status_code == 200
     assert "2026/1" in listing.content.decode() and "No title." in listing.content.decode()
+
+
+def test_the_whole_history_of_runs_is_there_a_page_at_a_time(organiser):
+    SyncRun.objects.bulk_create(
+        SyncRun(source=Vacancy.Source.CPI, mode=SyncRun.Mode.INCREMENTAL) for _ in range(51)
+    )
+    oldest = SyncRun.objects.order_by("started_at", "pk").first()
+    assert oldest is not None
+    client = client_for(organiser)
+
+    first = client.get(reverse("staff:vacancy_imports")).content.decode()
+    second = client.get(reverse("staff:vacancy_imports"), {"page": 2}).content.decode()
+
+    link = reverse("staff:vacancy_import", args=[oldest.pk])
+    assert "Page 1 of 2" in first and f'href="{link}"' not in first
+    assert f'href="{link}"' in second
