@@ -98,6 +98,9 @@ def _organiser_orgs(user: User) -> list[Organisation]:
     ]
 
 
+DASHBOARD_VACANCIES = 10
+
+
 @staff_only
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -127,7 +130,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "interviews": interviews_of(user=user),
             "can_review_cvs": can(user, Perm.CV_REVIEW),
             "offices": _offices_of(user),
-            "preselect_vacancies": vacancies_for_preselection(actor=user)[:50],
+            # The first few at the person's booths or fairs; the search page has every one.
+            "preselect_vacancies": vacancies_for_preselection(actor=user)[:DASHBOARD_VACANCIES],
             "can_search_vacancies": can(user, Perm.VACANCY_PRESELECT),
             "relays": relays_now() if _organiser_orgs(user) else None,
         },

@@ -648,3 +648,92 @@ AGENDA_SLOTS_PER_BOOTH = 4
 AGENDA_SLOT_MINUTES = 20
 AGENDA_BREAK_MINUTES = 10
 AGENDA_BOOKED_BY = "giulia.esposito@example.org"
+
+# A EURES partner's HR-Open feed, imported by the organiser: jobs abroad for candidates willing
+# to move, beside the fair's, and one position the import refuses (an ISCO-08 code of letters),
+# so the import history shows a rejection and its reason.
+EURES_POSITION = """
+<PositionOpening xmlns="http://www.hr-xml.org/3" xmlns:oa="http://www.openapplications.org/oagis/9"
+    majorVersionID="3" minorVersionID="2">
+  <DocumentID schemeID="{agency}-002" schemeAgencyID="{agency}">{ref}</DocumentID>
+  <PositionOpeningStatusCode>Active</PositionOpeningStatusCode>
+  <PostingRequester><PartyID>{agency}</PartyID></PostingRequester>
+  <PositionProfile languageCode="en" validFrom="{published}">
+    <PositionTitle>{title}</PositionTitle>
+    <PositionLocation><Address>
+      <oa:CityName>{city}</oa:CityName>
+      <oa:CountrySubDivisionCode>{nuts3}</oa:CountrySubDivisionCode>
+      <CountryCode>{country}</CountryCode>
+    </Address></PositionLocation>
+    <PositionOrganization>
+      <OrganizationIdentifiers><OrganizationName>{employer}</OrganizationName></OrganizationIdentifiers>
+      <IndustryCode>{nace}</IndustryCode>
+    </PositionOrganization>
+    <PositionOpenQuantity>{positions}</PositionOpenQuantity>
+    <JobCategoryCode listName="ISCO2008">{isco}</JobCategoryCode>
+    <PositionOfferingTypeCode>DirectHire</PositionOfferingTypeCode>
+    <PositionScheduleTypeCode>FullTime</PositionScheduleTypeCode>
+    <PositionQualifications>
+      <PositionCompetency>
+        <CompetencyID>{language}</CompetencyID>
+        <TaxonomyID>language</TaxonomyID>
+        <RequiredProficiencyLevel><ScoreText>{level}</ScoreText></RequiredProficiencyLevel>
+      </PositionCompetency>
+    </PositionQualifications>
+    <PositionFormattedDescription><Content>{description}</Content></PositionFormattedDescription>
+    <ApplicationCloseDate>{closes}</ApplicationCloseDate>
+  </PositionProfile>
+</PositionOpening>
+"""
+
+
+class EuresPositionData(TypedDict):
+    agency: str
+    ref: str
+    title: str
+    city: str
+    nuts3: str
+    country: str
+    employer: str
+    nace: str
+    positions: int
+    isco: str
+    language: str
+    level: str
+    description: str
+
+
+EURES_POSITIONS: list[EuresPositionData] = [
+    EuresPositionData(
+        agency="NAV", ref="NAV-2026-4411", title="Bus driver (city routes)", city="Bergen",
+        nuts3="NO0A1", country="NO", employer="Vestland Buss AS", nace="49.31", positions=6,
+        isco="8331", language="EN", level="B1",
+        description="Drive city buses in Bergen. Norwegian course paid by the employer.",
+    ),
+    EuresPositionData(
+        agency="BA", ref="BA-10000-1187764402", title="Pflegefachkraft (m/w/d)",
+        city="Stuttgart", nuts3="DE111", country="DE", employer="Klinikum am Neckar gGmbH",
+        nace="86.10", positions=4, isco="2221", language="DE", level="B2",
+        description="Stationäre Pflege; Anerkennung des Berufsabschlusses wird begleitet.",
+    ),
+    EuresPositionData(
+        agency="SEPE", ref="SEPE-46-2026-0913", title="Cocinero/a de hotel", city="Valencia",
+        nuts3="ES523", country="ES", employer="Hoteles Turia S.L.", nace="55.10", positions=3,
+        isco="5120", language="ES", level="A2",
+        description="Cocina de hotel, temporada de verano; alojamiento disponible.",
+    ),
+    EuresPositionData(
+        agency="NAV", ref="NAV-2026-4412", title="Mechanic (buses)", city="Bergen",
+        nuts3="NO0A1", country="NO", employer="Vestland Buss AS", nace="49.31", positions=1,
+        isco="72X1", language="EN", level="B1",
+        description="Maintain the city bus fleet.",
+    ),
+]  # fmt: skip
+
+
+def eures_feed(*, published: str, closes: str) -> bytes:
+    positions = "".join(
+        EURES_POSITION.format(**position, published=published, closes=closes)
+        for position in EURES_POSITIONS
+    )
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<Feed>{positions}</Feed>\n'.encode()

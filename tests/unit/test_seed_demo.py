@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from candidates.models import CandidateProfile
-from employers.models import Comune, Employer, Vacancy
+from employers.models import Comune, Employer, SyncRun, Vacancy
 from rooms import demo_data
 from rooms.demo_data import FIXED_CANDIDATES, QUEUE_LENGTHS
 from rooms.models import Booking, Booth, Fair, QueueEntry, Slot
@@ -49,6 +49,11 @@ def test_demo_fair_is_live_and_realistic_and_loads_once(capsys):
     assert "demo-fiera-2026" in capsys.readouterr().out
     [invited] = Booth.objects.filter(participation=Booth.Participation.INVITED)
     assert invited.fair.status == Fair.Status.PUBLISHED and invited.vacancies.exists()
+    # A EURES feed the organiser imported: jobs abroad, and one record refused with its reason.
+    [feed] = SyncRun.objects.all()
+    assert (feed.source, feed.status, feed.created, feed.rejected) == ("eures", "succeeded", 3, 1)
+    assert feed.rejections.get().reason == "bad_occupation"
+    assert Vacancy.objects.filter(source=Vacancy.Source.EURES, nuts3="NO0A1").exists()
     users = User.objects.count()
     call_command("seed_demo", "--allow-production")
     assert User.objects.count() == users

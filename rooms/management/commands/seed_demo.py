@@ -33,6 +33,7 @@ from employers.comuni import comuni_upsert
 from employers.models import Comune, Employer, SectorSection, Vacancy
 from employers.nuts import region_code
 from employers.services import employer_create
+from employers.vacancy_sync import vacancies_import_file
 from rooms import demo_data as demo
 from rooms.agenda import booking_create, slots_publish
 from rooms.models import Booth, Fair
@@ -271,6 +272,15 @@ class Seeder:
         live.refresh_from_db()
         if live.status != Fair.Status.LIVE:
             raise CommandError(f"The demo fair should be live, it is {live.status}.")
+
+        vacancies_import_file(
+            actor=organiser,
+            source=Vacancy.Source.EURES,
+            content=demo.eures_feed(
+                published=(self.today - timedelta(days=3)).isoformat(),
+                closes=(self.today + timedelta(days=60)).isoformat(),
+            ),
+        )
 
         for data in demo.FIXED_CANDIDATES:
             self._candidate(data)
