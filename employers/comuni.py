@@ -236,7 +236,9 @@ class ComuneIndex:
                 problems.append(problem("unknown_comune", value=repr(code)))
             else:
                 found.append(place)
-        if len(found) == 2 and self.belfiore_of_istat[istat] != belfiore:
+        if len(found) < 2:
+            return (found[0] if found else None), problems
+        if self.belfiore_of_istat[istat] != belfiore:
             problems.append(
                 problem(
                     "comune_mismatch",
@@ -246,7 +248,9 @@ class ComuneIndex:
                     belfiore_name=found[1].name,
                 )
             )
-        return (found[0] if found else None), problems
+            return found[0], problems
+        # The same comune; an old ISTAT code names it as it was, the cadastral code as it is.
+        return found[1], problems
 
 
 def vacancies_fill_places() -> int:

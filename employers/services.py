@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -7,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from accounts.permissions import Perm, require
-from employers.models import Employer, SectorSection, Vacancy
+from employers.models import Employer, SectorSection, SyncRun, Vacancy
 from fairplatform.audit import audit_record
 from fairplatform.errors import unique_or
 from fairplatform.images import process_image
@@ -93,6 +95,17 @@ def vacancy_set_skills(*, actor: User, vacancy: Vacancy, skills: list[dict[str, 
     vacancy.save(update_fields=["skills", "updated_at"])
     audit_record(actor=actor, action="employers.vacancy.skills_set", obj=vacancy, count=len(skills))
     return vacancy
+
+
+def sync_runs_purge(*, now: datetime | None = None) -> int:
+    """Forget finished import runs, and their rejections, older than VACANCY_SYNC_KEEP_DAYS:
+    a row the CPI never fixes is rejected again by every run, every 15 minutes."""
+    now = now or timezone.now()
+    old = SyncRun.objects.filter(
+        started_at__lt=now - timedelta(days=settings.VACANCY_SYNC_KEEP_DAYS)
+    ).exclude(status=SyncRun.Status.RUNNING)
+    _deleted, by_model = old.delete()
+    return by_model.get(SyncRun._meta.label, 0)
 
 
 def vacancies_expire(*, source: str | None = None) -> int:

@@ -5,6 +5,7 @@ from celery import shared_task
 from django.conf import settings
 
 from employers.connectors.cpi import CpiConnector
+from employers.services import sync_runs_purge as sync_runs_purge_service
 from employers.services import vacancies_expire as vacancies_expire_service
 from employers.vacancy_sync import vacancies_import_dropped as vacancies_import_dropped_service
 from employers.vacancy_sync import vacancies_sync as vacancies_sync_service
@@ -27,6 +28,11 @@ def vacancies_sync(source: str = "cpi", full: bool = False) -> int | None:
 @shared_task(name="employers.tasks.vacancies_expire", ignore_result=True)
 def vacancies_expire() -> int:
     return vacancies_expire_service()
+
+
+@shared_task(name="employers.tasks.sync_runs_purge", ignore_result=True)
+def sync_runs_purge() -> int:
+    return sync_runs_purge_service()
 
 
 @shared_task(name="employers.tasks.vacancies_import_dropped", ignore_result=True)

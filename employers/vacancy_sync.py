@@ -10,7 +10,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -118,7 +118,7 @@ def _run(connector: Connector, full: bool, overlap: timedelta, actor: User | Non
             _apply_batch(run, connector, batch)
         deleted_since = cursor.deleted_watermark_at
         if deleted_since is not None and not full:
-            deleted_since -= overlap
+            deleted_since = _before(deleted_since, overlap)
         for batch in connector.deletions(None if full else deleted_since):
             _apply_batch(run, connector, batch)
         if full:
@@ -155,7 +155,13 @@ def _start(cursor: SyncCursor, overlap: timedelta) -> Position | None:
         return None
     if not overlap:
         return Position(cursor.watermark_at, cursor.watermark_ref)
-    return Position(cursor.watermark_at - overlap, "")
+    return Position(_before(cursor.watermark_at, overlap), "")
+
+
+def _before(at: datetime, overlap: timedelta) -> datetime:
+    """`at` less the overlap, or the earliest time there is (a source may date rows year 1)."""
+    earliest = datetime.min.replace(tzinfo=UTC)
+    return at - overlap if at - earliest > overlap else earliest
 
 
 @dataclass

@@ -16,7 +16,7 @@ from employers.selectors import vacancies_open, vacancy_in_sections
 from fairplatform.audit import audit_record
 from fairplatform.errors import DomainError
 from rooms.models import Booth, DismissedProposal, Fair
-from rooms.services import booth_create, booth_invite_again, booth_update
+from rooms.services import booth_create, booth_invite_again, booth_update, fair_lock
 
 
 def fair_nuts_codes(fair: Fair) -> list[str]:
@@ -91,6 +91,8 @@ def fair_proposals(*, actor: User, fair: Fair) -> list[Proposal]:
 def proposals_approve(*, actor: User, fair: Fair, vacancy_ids: list[int]) -> list[Booth]:
     """Show these vacancies at the fair. An employer without a booth gets one that waits for
     its confirmation (`booth_answer`); one that declined is asked again."""
+    require(actor, Perm.FAIR_MANAGE, fair)
+    fair_lock(fair)
     chosen = proposals_chosen(actor=actor, fair=fair, vacancy_ids=vacancy_ids)
     if any(v.employer is None for v in chosen):
         raise DomainError(
@@ -140,6 +142,8 @@ def proposals_chosen(*, actor: User, fair: Fair, vacancy_ids: list[int]) -> list
 def proposals_dismiss(*, actor: User, fair: Fair, vacancy_ids: list[int]) -> list[Vacancy]:
     """Never propose these vacancies for this fair again (they can still be added to a booth
     by hand)."""
+    require(actor, Perm.FAIR_MANAGE, fair)
+    fair_lock(fair)
     chosen = proposals_chosen(actor=actor, fair=fair, vacancy_ids=vacancy_ids)
     DismissedProposal.objects.bulk_create(
         [DismissedProposal(fair=fair, vacancy=v, dismissed_by=actor) for v in chosen],

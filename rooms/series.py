@@ -152,8 +152,8 @@ def _drop_off_schedule(actor: User, series: FairSeries, now: datetime) -> tuple[
     drafts = series.fairs.filter(status=Fair.Status.DRAFT, starts_at__gt=now)
     off_schedule = [
         fair.pk
-        # Locked first, then asked about: a booth approved into one of them meanwhile waits
-        # for this transaction, and is then refused, instead of being deleted with it.
+        # Locked first, then asked about: a booth or a dismissal added meanwhile waits for this
+        # transaction (`fair_lock`), and is then refused, instead of being deleted with it.
         for fair in drafts.select_for_update()
         if fair.series_date is None or not _on_schedule(series, fair.series_date)
     ]

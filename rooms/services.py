@@ -13,7 +13,7 @@ from accounts.models import Organisation, User
 from accounts.permissions import Perm, require
 from employers.models import Employer, SectorSection, Vacancy
 from fairplatform.audit import audit_record
-from fairplatform.errors import DomainError, unique_or
+from fairplatform.errors import DomainError, NotFound, unique_or
 from rooms.models import Booth, Fair
 from rooms.queue_feed import announce
 from rooms.queues import queues_close
@@ -135,6 +135,14 @@ def _due_status(fair: Fair, now: datetime) -> str | None:
     return None
 
 
+def fair_lock(fair: Fair) -> None:
+    """Hold the fair's row until the transaction ends, before adding work to it: a series
+    removing its untouched drafts locks them too, so one waits for the other, and a fair that
+    is gone meanwhile is refused with a message rather than a failed commit."""
+    if not Fair.objects.select_for_update().filter(pk=fair.pk).exists():
+        raise NotFound("fair.not_found", _("This fair no longer exists."))
+
+
 @transaction.atomic
 def booth_create(
     *,
@@ -145,6 +153,7 @@ def booth_create(
     participation: str = Booth.Participation.CONFIRMED,
 ) -> Booth:
     require(actor, Perm.FAIR_MANAGE, fair)
+    fair_lock(fair)
     booth = Booth(fair=fair, employer=employer, headline=headline, participation=participation)
     booth.full_clean()
     with unique_or(ValidationError(_("This employer already has a booth at this fair."))):

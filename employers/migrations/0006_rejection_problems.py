@@ -7,8 +7,6 @@ from django.db import migrations, models
 from django.db.models import F, Value
 from django.db.models.functions import JSONArray, JSONObject
 
-from employers.rejection_texts import describe
-
 
 def sentence_to_problem(apps: Any, schema_editor: Any) -> None:
     rejections = apps.get_model("employers", "SyncRejection")
@@ -18,9 +16,13 @@ def sentence_to_problem(apps: Any, schema_editor: Any) -> None:
 
 
 def problems_to_sentence(apps: Any, schema_editor: Any) -> None:
+    """Going back: the recorded sentences as they were, and the codes of the others (the
+    catalogue that words them may have changed since)."""
     rejections = apps.get_model("employers", "SyncRejection")
     for rejection in rejections.objects.only("pk", "problems").iterator():
-        rejection.message = describe(rejection.problems)
+        rejection.message = " ".join(
+            str(problem["params"].get("text") or problem["code"]) for problem in rejection.problems
+        )
         rejection.save(update_fields=["message"])
 
 

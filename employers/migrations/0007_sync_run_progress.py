@@ -9,6 +9,13 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 
 
+def interrupted_to_failed(apps: Any, schema_editor: Any) -> None:
+    """Going back: the older status column has no room for 'interrupted'."""
+    apps.get_model("employers", "SyncRun").objects.filter(status="interrupted").update(
+        status="failed"
+    )
+
+
 def progress_from_known_times(apps: Any, schema_editor: Any) -> None:
     apps.get_model("employers", "SyncRun").objects.update(
         progress_at=Coalesce(F("finished_at"), F("started_at"))
@@ -42,4 +49,5 @@ class Migration(migrations.Migration):
                 verbose_name="status",
             ),
         ),
+        migrations.RunPython(migrations.RunPython.noop, interrupted_to_failed, elidable=True),
     ]

@@ -210,6 +210,8 @@ VACANCY_RECONCILE_HOUR = env_int("VACANCY_RECONCILE_HOUR", 2)
 # it interrupted. Far above the longest step without a commit (reading a 20 MB file, listing every
 # reference for the full reconciliation).
 VACANCY_SYNC_STALL_SECONDS = env_int("VACANCY_SYNC_STALL_SECONDS", 1800)
+# How long the history of import runs, and the records each refused, is kept.
+VACANCY_SYNC_KEEP_DAYS = env_int("VACANCY_SYNC_KEEP_DAYS", 90)
 # A folder watched for vacancy files: <dir>/cliclavoro/*.xml and <dir>/eures/*.xml are imported
 # and moved to <dir>/done/ or <dir>/failed/. Empty: no folder is watched. A file changed in the
 # last VACANCY_DROP_SETTLE_SECONDS may still be being written: it waits for a later pass.
@@ -234,6 +236,10 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"source": "cpi", "full": True},
     },
     "vacancies-expire": {"task": "employers.tasks.vacancies_expire", "schedule": 3600.0},
+    "sync-runs-purge": {
+        "task": "employers.tasks.sync_runs_purge",
+        "schedule": crontab(hour=4, minute=10),
+    },
     "vacancies-import-dropped": {
         "task": "employers.tasks.vacancies_import_dropped",
         "schedule": 60.0,

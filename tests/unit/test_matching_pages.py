@@ -25,7 +25,7 @@ from rooms.proposals import (
     proposals_restore,
 )
 from rooms.series import nth_weekday, series_dates, series_extend, series_save
-from rooms.services import booth_answer
+from rooms.services import booth_answer, booth_create
 from tests import factories
 from tests.conftest import client_for
 from tests.unit.test_staff_area import fair_form
@@ -143,6 +143,18 @@ def test_a_changed_rule_removes_the_untouched_drafts_it_no_longer_gives(cpi, org
         date(2026, 6, 2),  # the kept Tuesday whose proposals were reviewed
     ]
     assert not Fair.objects.filter(pk=first.pk).exists()
+
+
+def test_work_added_to_a_draft_a_series_removed_meanwhile_is_refused_with_a_message(cpi, organiser):
+    monthly = series(cpi)
+    draft, *_later = series_extend(series_id=monthly.pk, now=datetime(2026, 3, 4, tzinfo=ROME))
+    Fair.objects.filter(pk=draft.pk).delete()  # what the series did while the page was open
+
+    with pytest.raises(NotFound, match="This fair no longer exists"):
+        booth_create(actor=organiser, fair=draft, employer=factories.employer())
+    with pytest.raises(NotFound, match="This fair no longer exists"):
+        proposals_dismiss(actor=organiser, fair=draft, vacancy_ids=[])
+    assert not Booth.objects.exists()
 
 
 def test_the_series_page_says_what_a_changed_rule_removed_and_kept(cpi, organiser):

@@ -57,6 +57,7 @@ def test_demo_fair_is_live_and_realistic_and_loads_once(capsys):
     users = User.objects.count()
     call_command("seed_demo", "--allow-production")
     assert User.objects.count() == users
+    assert SyncRun.objects.count() == 1  # the feed is not imported twice
 
 
 def test_an_old_demo_comes_back_live_with_everything_moved_alike(capsys):

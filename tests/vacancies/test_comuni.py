@@ -166,7 +166,8 @@ def test_a_comune_that_moved_province_keeps_its_cadastral_code_under_both_istat_
     record = normalise(raw, SectorIndex())
 
     assert isinstance(record, VacancyRecord)
-    assert (record.fields["place"], record.fields["nuts3"]) == ("Muggiò", "ITC4C")
+    # Where it is today: Monza e Brianza's NUTS 3, not Milano's.
+    assert (record.fields["place"], record.fields["nuts3"]) == ("Muggiò", "ITC4D")
 
 
 # --- imports ------------------------------------------------------------------------------------

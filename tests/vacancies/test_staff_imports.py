@@ -1,12 +1,14 @@
 """Organisers import files and read every run, with each rejected record and its reason."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import Membership, User
-from employers.models import SyncRun, Vacancy
+from employers.models import SyncRejection, SyncRun, Vacancy
 from fairplatform.models import AuditEntry
 from tests import factories
 from tests.conftest import client_for
@@ -131,7 +133,8 @@ def test_an_interrupted_run_says_what_happened_in_the_readers_language(organiser
 def test_the_admin_links_a_run_to_its_rejected_records_paged(organiser):
     factories.sector()
     upload(client_for(organiser), f"<V>{cliclavoro(number=1, title=' ')}</V>")
-    run = SyncRun.objects.get()
+    upload(client_for(organiser), f"<V>{cliclavoro(number=2, title=' ')}</V>")
+    run, other = SyncRun.objects.order_by("pk")
     admin = User.objects.create_superuser(
         email="root@example.org", password="x" * 12, full_name="Root"
     )
@@ -145,6 +148,8 @@ def test_the_admin_links_a_run_to_its_rejected_records_paged(organiser):
     assert f"?run__exact={run.pk}" in change
     assert listing.status_code == 200
     assert "2026/1" in listing.content.decode() and "No title." in listing.content.decode()
+    assert "2026/2" not in listing.content.decode()  # the other run's
+    assert other.rejected == 1
 
 
 def test_the_whole_history_of_runs_is_there_a_page_at_a_time(organiser):
@@ -161,3 +166,23 @@ def test_the_whole_history_of_runs_is_there_a_page_at_a_time(organiser):
     link = reverse("staff:vacancy_import", args=[oldest.pk])
     assert "Page 1 of 2" in first and f'href="{link}"' not in first
     assert f'href="{link}"' in second
+
+
+def test_runs_older_than_the_keeping_time_are_purged_nightly_with_their_rejections(settings):
+    from employers import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["sync-runs-purge"]
+    assert entry["task"] == "employers.tasks.sync_runs_purge"
+    now = timezone.now()
+    old, recent, stuck = (
+        SyncRun.objects.create(source=Vacancy.Source.CPI, mode=SyncRun.Mode.INCREMENTAL, status=s)
+        for s in (SyncRun.Status.SUCCEEDED, SyncRun.Status.FAILED, SyncRun.Status.RUNNING)
+    )
+    SyncRejection.objects.create(run=old, reason="missing_title", problems=[])
+    aged = now - timedelta(days=settings.VACANCY_SYNC_KEEP_DAYS + 1)
+    SyncRun.objects.filter(pk__in=[old.pk, stuck.pk]).update(started_at=aged)
+
+    assert tasks.sync_runs_purge.run() == 1
+
+    assert set(SyncRun.objects.values_list("pk", flat=True)) == {recent.pk, stuck.pk}
+    assert not SyncRejection.objects.exists()
