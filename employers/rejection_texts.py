@@ -8,6 +8,9 @@ dot is the reason reports group by ("bad_occupation"); the part after it picks t
 
 from typing import Any, TypedDict
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -26,11 +29,11 @@ TEXTS: dict[str, StrOrPromise] = {
     "too_many_positions": _("Positions must be at most %(limit)s, not %(value)s."),
     "missing_publication": _("No publication date."),
     "bad_publication": _("Published at %(value)s, outside years 1–9999 in UTC."),
-    "bad_date": _("The %(field)s %(value)s is outside years 1–9999."),
+    "bad_date": _("%(field)s: %(value)s is outside years 1–9999."),
     "expiry_before_publication": _(
         "Expires on %(expiry)s before its publication on %(published)s."
     ),
-    "too_long": _("The %(field)s is longer than %(limit)s characters."),
+    "too_long": _("%(field)s: longer than %(limit)s characters."),
     "bad_comune.istat": _("Malformed ISTAT comune code %(value)s."),
     "bad_comune.belfiore": _("Malformed cadastral code %(value)s."),
     "bad_nuts3": _("Malformed NUTS 3 code %(value)s."),
@@ -86,6 +89,17 @@ def describe(problems: list[Problem]) -> str:
         text, params = TEXTS.get(item["code"]), item["params"]
         if text is None:
             sentences.append(str(params.get("text", item["code"])))
+        elif "field" in params:
+            sentences.append(str(text) % {**params, "field": field_label(params["field"])})
         else:
             sentences.append(str(text) % params if params else str(text))
     return " ".join(sentences)
+
+
+def field_label(name: str) -> str:
+    """A vacancy field by its name in the active language ("employer_name" → "Employer name")."""
+    vacancy = apps.get_model("employers", "Vacancy")
+    try:
+        return capfirst(str(vacancy._meta.get_field(name).verbose_name)) or name
+    except FieldDoesNotExist:
+        return name

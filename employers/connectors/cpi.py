@@ -35,6 +35,11 @@ _READABLE = {
     "published_at": _READABLE_TIME,
     "expires_at": "'0001-01-01' AND '9999-12-31'",
 }
+FIELD_OF_TIME = {
+    "updated_at": "source_updated_at",
+    "published_at": "published_at",
+    "expires_at": "expires_on",
+}
 _SELECTED = ", ".join(
     f"CASE WHEN {name} BETWEEN {_READABLE[name]} THEN {name} END" if name in _READABLE else name
     for name in COLUMNS
@@ -162,7 +167,7 @@ class CpiConnector:
             for text in unreadable_times:
                 name, value = text.split(" ", 1)
                 payload[name] = value
-                problems.append(problem("bad_date", field=name, value=value))
+                problems.append(problem("bad_date", field=FIELD_OF_TIME[name], value=value))
             return Rejection(row[SOURCE_REF] or "", problems, payload)
         if row[STATUS] == TOMBSTONE and row[SOURCE_REF] and row[ROW_VERSION] is not None:
             return Tombstone(row[SOURCE_REF], row[ROW_VERSION])

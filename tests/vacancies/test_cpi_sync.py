@@ -203,7 +203,7 @@ def test_a_value_the_database_refuses_rejects_its_row_and_the_import_goes_on(cpi
         ref[:120]: reason for ref, (_, reason) in UNSTORABLE_ROWS.items()
     }
     assert [rejections[f"SIL:2026/91000{n}"].message for n in (1, 2, 3)] == [
-        "The employer_name is longer than 200 characters.",
+        "Employer name: longer than 200 characters.",
         "Positions must be at most 32767, not 40000.",
         "Unknown driving-licence categories [1].",
     ]
@@ -265,14 +265,17 @@ def test_a_time_python_cannot_read_rejects_its_row_and_the_import_goes_on(cpi_st
     assert (run.status, run.created, run.rejected) == (SyncRun.Status.SUCCEEDED, 6, 5), run.error
     rejections = {rejection.source_ref: rejection for rejection in run.rejections.all()}
     assert {ref: (r.reason, r.message) for ref, r in rejections.items()} == {
-        "SIL:2026/920001": ("bad_date", "The published_at infinity is outside years 1–9999."),
-        "SIL:2026/920002": ("bad_date", "The expires_at 10000-01-01 is outside years 1–9999."),
+        "SIL:2026/920001": ("bad_date", "Published: infinity is outside years 1–9999."),
+        "SIL:2026/920002": ("bad_date", "Expires on: 10000-01-01 is outside years 1–9999."),
         "SIL:2026/920003": (
             "bad_date",
-            "The published_at 4713-01-01 00:00:00+00 BC is outside years 1–9999.",
+            "Published: 4713-01-01 00:00:00+00 BC is outside years 1–9999.",
         ),
-        "SIL:2026/920004": ("bad_date", "The updated_at infinity is outside years 1–9999."),
-        "SIL:2026/920005": ("bad_date", "The updated_at -infinity is outside years 1–9999."),
+        "SIL:2026/920004": ("bad_date", "Changed at the source: infinity is outside years 1–9999."),
+        "SIL:2026/920005": (
+            "bad_date",
+            "Changed at the source: -infinity is outside years 1–9999.",
+        ),
     }
     assert rejections["SIL:2026/920001"].payload["published_at"] == "infinity"
     assert SyncCursor.objects.get().watermark_ref == "SIL:2026/920003"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from defusedxml.ElementTree import fromstring
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from employers.connectors import files
 from employers.connectors.files import XmlFileConnector, cliclavoro_vacancy
@@ -171,9 +172,11 @@ def test_a_value_the_database_refuses_rejects_its_document_and_the_file_goes_on(
     assert (run.status, run.created, run.rejected) == (SyncRun.Status.SUCCEEDED, 1, 2)
     rejections = {rejection.source_ref: rejection for rejection in run.rejections.all()}
     assert {ref: (r.reason, r.message) for ref, r in rejections.items()} == {
-        "2026/21": ("too_long", "The employer_name is longer than 200 characters."),
+        "2026/21": ("too_long", "Employer name: longer than 200 characters."),
         "2026/22": ("too_many_positions", "Positions must be at most 32767, not 40000."),
     }
+    with translation.override("it"):  # the field by its name in the reader's language
+        assert rejections["2026/21"].message == "Nome dell'azienda: più di 200 caratteri."
     payload = rejections["2026/21"].payload
     assert payload is not None
     assert "N" * 250 in payload["xml"]
@@ -192,7 +195,7 @@ def test_a_value_the_database_refuses_rejects_its_document_and_the_file_goes_on(
             "Bergen</oa:CityName>",
             "B" * 121 + "</oa:CityName>",
             "too_long",
-            "The place is longer than 120 characters.",
+            "Place of work: longer than 120 characters.",
         ),
         (
             'validFrom="2026-03-02"',
