@@ -79,19 +79,25 @@ def access_preselection_vacancy(*, actor: Actor, vacancy_id: int) -> Vacancy:
     return vacancy
 
 
+def _employer_organisations(memberships: list[Membership]) -> list[int]:
+    """The employers this person pre-selects for as one of their admins or recruiters."""
+    return [
+        m.organisation_id
+        for m in memberships
+        if m.role in (Membership.Role.EMPLOYER_ADMIN, Membership.Role.RECRUITER)
+    ]
+
+
 def vacancies_for_preselection(*, actor: User) -> QuerySet[Vacancy]:
     """Open vacancies this person may pre-select for: their employers', or for organisers the
     ones shown at their fairs."""
-    vacancies = Vacancy.objects.filter(open_vacancy_filter()).select_related("employer")
-    employer_orgs = [
-        m.organisation_id
-        for m in actor.memberships.all()
-        if m.role in ("employer_admin", "recruiter")
-    ]
-    organiser_of = [m.organisation_id for m in actor.memberships.all() if m.role == "organiser"]
+    memberships = list(actor.memberships.all())
+    organiser_of = [m.organisation_id for m in memberships if m.role == Membership.Role.ORGANISER]
     return (
-        vacancies.filter(
-            Q(employer__organisation_id__in=employer_orgs)
+        Vacancy.objects.filter(open_vacancy_filter())
+        .select_related("employer")
+        .filter(
+            Q(employer__organisation_id__in=_employer_organisations(memberships))
             | Q(booths__fair__organiser_id__in=organiser_of)
         )
         .distinct()
@@ -107,12 +113,9 @@ def vacancies_to_preselect(*, actor: User, query: str = "", source: str = "") ->
     vacancies = Vacancy.objects.filter(open_vacancy_filter()).select_related("employer")
     memberships = list(actor.memberships.all())
     if not actor.is_superuser and not any(m.role == Membership.Role.ORGANISER for m in memberships):
-        employer_orgs = [
-            m.organisation_id
-            for m in memberships
-            if m.role in (Membership.Role.EMPLOYER_ADMIN, Membership.Role.RECRUITER)
-        ]
-        vacancies = vacancies.filter(employer__organisation_id__in=employer_orgs)
+        vacancies = vacancies.filter(
+            employer__organisation_id__in=_employer_organisations(memberships)
+        )
     for word in query.split()[:8]:
         vacancies = vacancies.filter(
             Q(title__icontains=word)
