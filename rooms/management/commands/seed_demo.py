@@ -30,7 +30,7 @@ from accounts.phones import phone_to_e164
 from accounts.services import candidate_register
 from candidates.models import CandidateProfile
 from employers.comuni import comuni_upsert
-from employers.models import Comune, Employer, SectorSection, Vacancy
+from employers.models import Comune, Employer, SectorSection, SyncRun, Vacancy
 from employers.nuts import region_code
 from employers.services import employer_create
 from employers.vacancy_sync import vacancies_import_file
@@ -273,7 +273,7 @@ class Seeder:
         if live.status != Fair.Status.LIVE:
             raise CommandError(f"The demo fair should be live, it is {live.status}.")
 
-        vacancies_import_file(
+        feed = vacancies_import_file(
             actor=organiser,
             source=Vacancy.Source.EURES,
             content=demo.eures_feed(
@@ -281,6 +281,8 @@ class Seeder:
                 closes=(self.today + timedelta(days=60)).isoformat(),
             ),
         )
+        if feed.status != SyncRun.Status.SUCCEEDED:
+            raise CommandError(f"The demo's EURES feed did not import: {feed.error}")
 
         for data in demo.FIXED_CANDIDATES:
             self._candidate(data)
