@@ -6,7 +6,7 @@ have none (new accounts), so ranking never misses anyone."""
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from candidates.cv.checks import language_code
+from candidates.cv.checks import EQF_LEVELS, language_code
 from candidates.models import CandidateMatchFeatures, CandidateProfile
 from employers.matching import CEFR_RANK, NATIVE_RANK, Features, cefr_rank, licences_held
 
@@ -50,13 +50,15 @@ def feature_values(
         {
             code
             for job in cv.get("work", [])
-            if len(code := str(job.get("occupation_isco", ""))) == 4 and code.isdigit()
+            if len(code := str(job.get("occupation_isco", ""))) == 4
+            and code.isascii()
+            and code.isdigit()
         }
     )
     eqf = [
         int(level)
         for school in cv.get("education", [])
-        if (level := str(school.get("eqf_level", ""))).isdigit() and 1 <= int(level) <= 8
+        if (level := str(school.get("eqf_level", ""))) in EQF_LEVELS
     ]
     return {
         "isco": isco,

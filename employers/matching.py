@@ -171,7 +171,7 @@ def vacancy_needs(
             max(previous[2], ranks[2]),
         )
     return Needs(
-        isco=isco if len(isco) == 4 and isco.isdigit() else "",
+        isco=isco if len(isco) == 4 and isco.isascii() and isco.isdigit() else "",
         skills=frozenset(labels),
         skill_labels=labels,
         languages=wanted,

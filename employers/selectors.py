@@ -19,7 +19,7 @@ def open_vacancy_filter() -> Q:
 def vacancy_division(vacancy: Vacancy) -> int | None:
     """The vacancy's ATECO/NACE division (the code's first two digits), if it has a code."""
     head = (vacancy.sector_ateco or vacancy.sector_nace).split(".")[0]
-    return int(head) if head.isdigit() else None
+    return int(head) if head.isascii() and head.isdigit() else None
 
 
 def vacancy_in_sections(vacancy: Vacancy, sections: list[SectorSection]) -> bool:

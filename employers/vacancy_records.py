@@ -31,12 +31,13 @@ ATECO_CLASSIFICATIONS = {
     "2025": SectorSection.Classification.NACE_REV2_1_ATECO_2025,
 }
 NACE_VERSION = {"2007": "NACE Rev. 2", "2025": "NACE Rev. 2.1"}
-ATECO_CODE = re.compile(r"^(\d{2})\.\d{2}(\.\d{1,2})?$")
-CP2011_CODE = re.compile(r"^\d(\.\d{1,2}){0,5}$")
-# [0-9], not \d (which takes any script's digits): the model's check constraint.
-ISCO08_CODE = re.compile(r"^[0-9]{4}$")
-ISTAT_COMUNE = re.compile(r"^\d{6}$")
-BELFIORE = re.compile(r"^[A-Z]\d{3}$")
+# ASCII digits only: \d alone takes any script's digits ("²"), which int() and the model's check
+# constraint refuse.
+ATECO_CODE = re.compile(r"^(\d{2})\.\d{2}(\.\d{1,2})?$", re.ASCII)
+CP2011_CODE = re.compile(r"^\d(\.\d{1,2}){0,5}$", re.ASCII)
+ISCO08_CODE = re.compile(r"^\d{4}$", re.ASCII)
+ISTAT_COMUNE = re.compile(r"^\d{6}$", re.ASCII)
+BELFIORE = re.compile(r"^[A-Z]\d{3}$", re.ASCII)
 NUTS3 = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}$")
 ISO_639_1 = re.compile(r"^[a-z]{2}$")
 ESCO_OCCUPATION = "http://data.europa.eu/esco/occupation/"

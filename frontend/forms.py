@@ -15,6 +15,7 @@ from accounts.backends import user_by_identifier
 from accounts.models import Organisation, User
 from employers.connectors.files import file_too_large
 from employers.models import Employer, SectorSection, Vacancy
+from fairplatform.ids import ID_MAX
 from rooms.models import (
     FAIR_LANGUAGES,
     MAX_CALL_GRACE_SECONDS,
@@ -409,7 +410,9 @@ class BookingWindowForm(StyledForm):
 
 
 class SlotChoiceForm(StyledForm):
-    slot = forms.IntegerField(error_messages={"required": _("Choose a time first.")})
+    slot = forms.IntegerField(
+        min_value=1, max_value=ID_MAX, error_messages={"required": _("Choose a time first.")}
+    )
 
 
 class BookingForm(SlotChoiceForm):

@@ -26,6 +26,7 @@ from employers.matching import WEIGHTS
 from employers.selectors import vacancies_open
 from employers.services import vacancy_set_skills
 from fairplatform.errors import DomainError, NotFound
+from fairplatform.ids import parse_id
 from frontend.forms import apply_validation_error
 from frontend.match_forms import (
     FairSeriesForm,
@@ -279,17 +280,13 @@ def booth_participation_decline(request: HttpRequest, booth_id: int) -> HttpResp
 
 def _chosen_vacancy_ids(request: HttpRequest) -> list[int]:
     """The proposals page's checked vacancies; the services refuse any not proposed."""
-    return [int(v) for v in request.POST.getlist("vacancy") if v.isdigit()]
+    return [vacancy_id for v in request.POST.getlist("vacancy") if (vacancy_id := parse_id(v))]
 
 
 def _booth_to_answer(request: HttpRequest, booth_id: int) -> Booth:
     return _staff_object(
         request, Booth.objects.select_related("fair", "employer"), booth_id, Perm.BOOTH_ANSWER
     )
-
-
-def _int(value: str | None, default: int = 0) -> int:
-    return int(value) if value and value.isdigit() else default
 
 
 VACANCIES_PER_PAGE = 25
@@ -379,11 +376,12 @@ def vacancy_skills(request: HttpRequest, vacancy_id: int) -> HttpResponse:
 def vacancy_invite(request: HttpRequest, vacancy_id: int) -> HttpResponse:
     user = _user(request)
     vacancy = access_preselection_vacancy(actor=user, vacancy_id=vacancy_id)
-    candidate_id = _int(request.POST.get("candidate"))
+    candidate_id = parse_id(request.POST.get("candidate"))
     booths = {b.pk: b for b in invitation_booths(vacancy=vacancy)}
-    booth = booths.get(_int(request.POST.get("booth")))
-    candidate = User.objects.filter(pk=candidate_id).first()
-    if candidate is None or not may_be_invited(user_id=candidate_id):
+    booth_id = parse_id(request.POST.get("booth"))
+    booth = booths.get(booth_id) if booth_id else None
+    candidate = User.objects.filter(pk=candidate_id).first() if candidate_id else None
+    if candidate is None or not may_be_invited(user_id=candidate.pk):
         raise NotFound("candidate.not_found", _("This candidate does not exist or is not shared."))
     if booth is None:
         messages.error(request, _("Show this vacancy at a booth of an upcoming fair first."))

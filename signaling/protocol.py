@@ -9,13 +9,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from fairplatform.ids import ID_MAX
+
 PROTOCOL_VERSION = 1
 # The socket's session signed out: the server closes with this code, the client stays closed.
 SIGNED_OUT_CLOSE_CODE = 4001
 
 
 # Database ids: positive and within PostgreSQL's bigint, so group names stay short.
-Id = Annotated[int, Field(gt=0, le=2**63 - 1)]
+Id = Annotated[int, Field(gt=0, le=ID_MAX)]
 
 
 class Strict(BaseModel):

@@ -248,6 +248,15 @@ def zip_bomb_docx() -> bytes:
     return out.getvalue()
 
 
+def corrupt_deflate_docx() -> bytes:
+    """A DOCX whose document.xml is not a deflate stream: zlib fails before any CRC check."""
+    data = bytearray(docx(["Mario Rossi"]))
+    # The first occurrence is the member's local header (no extra field), its data follows.
+    start = data.index(b"word/document.xml") + len(b"word/document.xml")
+    data[start : start + 8] = b"\xff" * 8
+    return bytes(data)
+
+
 def billion_laughs() -> bytes:
     entities = '<!ENTITY lol "lol">' + "".join(
         f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'

@@ -247,8 +247,9 @@ def _check_dates(cv: StructuredCV, report: Report, today: date) -> None:
                 Issue("cv.date_in_future", field_name, {"where": where, "end": period.end})
             )
         if start and birth and field_name.startswith("work."):
-            adult = _earliest(birth).replace(year=birth[0] + MIN_WORKING_AGE)
-            if _earliest(start) < adult.replace(day=1):
+            # The month of the birthday: day 1 also keeps a 29 February birth a valid date.
+            adult = _earliest(birth).replace(year=birth[0] + MIN_WORKING_AGE, day=1)
+            if _earliest(start) < adult:
                 report.errors.append(
                     Issue(
                         "cv.before_working_age",

@@ -97,7 +97,7 @@ def parse_europass(data: bytes) -> tuple[StructuredCV, str]:
 def isco_code(value: str) -> str:
     """An ISCO-08 unit group (four digits) or nothing: codes of other lists are not guessed."""
     digits = value.strip()
-    return digits if len(digits) == 4 and digits.isdigit() else ""
+    return digits if len(digits) == 4 and digits.isascii() and digits.isdigit() else ""
 
 
 def _truthy(value: str) -> bool:

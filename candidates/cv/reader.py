@@ -4,6 +4,7 @@ reader is bounded in bytes, pages, entries and nesting. Any refusal is a DomainE
 import io
 import re
 import zipfile
+import zlib
 from enum import StrEnum
 
 import phonenumbers
@@ -194,7 +195,7 @@ def _read_docx(data: bytes) -> ParsedCV:
     try:
         with archive.open("word/document.xml") as member:
             body = member.read(MAX_DOCX_UNCOMPRESSED + 1)
-    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, RuntimeError, EOFError) as exc:
         raise corrupt("Word") from exc
     root = parse_xml(
         body,

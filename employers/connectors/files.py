@@ -302,7 +302,8 @@ def _text(element: Element, path: str, namespace: str) -> str:
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value.strip().lstrip("-").isdigit() else None
+    digits = value.strip().removeprefix("-")
+    return int(value) if digits.isascii() and digits.isdigit() and len(digits) < 20 else None
 
 
 def _date(value: str) -> date | None:

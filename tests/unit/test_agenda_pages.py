@@ -360,6 +360,7 @@ def test_rescheduling_offers_the_same_employers_other_times(booth, recruiter, ca
     assert refused.status_code == 400
     assert b"Choose another time with the same employer." in refused.content
     assert client_for(factories.user()).post(url, {"slot": second.pk}).status_code == 404
+    assert client.post(url, {"slot": 2**64}).status_code == 400
     assert client.post(url, {"slot": second.pk}).status_code == 302
     booking.refresh_from_db()
     assert booking.slot_id == second.pk

@@ -59,6 +59,14 @@ def test_each_problem_is_an_error_with_its_code(overrides, code):
     assert code in codes(report.errors)
 
 
+@pytest.mark.parametrize(("job_start", "too_young"), [("2014-01", True), ("2014-02", False)])
+def test_working_age_counts_from_a_29_february_birth(job_start, too_young):
+    report = report_for(
+        cv_samples.europass_candidate_xml(birth_date="2000-02-29", job_start=job_start)
+    )
+    assert ("cv.before_working_age" in codes(report.errors)) is too_young
+
+
 def test_a_valid_codice_fiscale_passes():
     report = report_for(cv_samples.europass_candidate_xml(extra_text="CF RSSMRA90E31F839J"))
     assert report.errors == []

@@ -5,6 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from candidates.match_features import feature_values
+from candidates.models import CandidateProfile
 from employers.matching import (
     WEIGHTS,
     Features,
@@ -82,6 +84,17 @@ def test_education_by_eqf_level():
         "Education: EQF level 6 needed, the CV says 4 (2 levels below)."
     ]
     assert explain(wanted, Features()).missing == ["The CV does not show an education level (EQF)."]
+
+
+def test_cv_codes_in_other_digits_are_left_out_of_the_features():
+    cv = {
+        "work": [{"occupation_isco": "²⁵¹²"}, {"occupation_isco": "2512"}],
+        "education": [{"eqf_level": "²"}, {"eqf_level": "6"}],
+    }
+    values = feature_values(CandidateProfile(), cv)
+    assert values["isco"] == ["2512"]
+    assert values["eqf"] == 6
+    assert vacancy_needs(isco="²⁵¹²", languages=[], eqf=None, nuts3="", licences=[]).isco == ""
 
 
 @pytest.mark.parametrize(

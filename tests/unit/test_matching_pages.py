@@ -280,7 +280,7 @@ def test_a_fair_proposes_vacancies_of_its_sector_region_and_occupations(cpi, org
         "Senza Account srl",
     ]
     response = client_for(organiser).post(
-        f"/staff/fairs/{fair.pk}/proposals/approve/", {"vacancy": [imported.pk]}
+        f"/staff/fairs/{fair.pk}/proposals/approve/", {"vacancy": [imported.pk, "²"]}
     )
     assert response.status_code == 302
     page = client_for(organiser).get(f"/staff/fairs/{fair.pk}/proposals/").content.decode()
@@ -699,6 +699,9 @@ def test_invite_creates_an_invitation_at_the_vacancys_booth(acme_vacancy):
     )
     # Someone who does not share their profile cannot be invited by guessing their id.
     assert client.post(url, {"candidate": hidden.pk, "booth": booth.pk}).status_code == 404
+    # Digits of other scripts pass str.isdigit but not int(); ids past a bigint name nobody.
+    for bad_id in ("²", "٣", str(2**64), "9" * 5000):
+        assert client.post(url, {"candidate": bad_id, "booth": booth.pk}).status_code == 404
     assert Invitation.objects.count() == 1
 
 
