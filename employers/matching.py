@@ -416,7 +416,11 @@ def _missing_languages(
                 % {"language": language, "level": _level(max(wanted))}
             )
         elif gap > 0:
-            have = min(h for w, h in zip(wanted, held, strict=True) if w)
+            # The skill furthest below, so both levels named are the gap's own.
+            want, have = max(
+                ((w, h) for w, h in zip(wanted, held, strict=True) if w),
+                key=lambda levels: levels[0] - levels[1],
+            )
             lines.append(
                 ngettext(
                     "%(language)s: %(level)s needed, the CV says %(have)s (%(gap)d level below).",
@@ -425,7 +429,7 @@ def _missing_languages(
                 )
                 % {
                     "language": language,
-                    "level": _level(max(wanted)),
+                    "level": _level(want),
                     "have": _level(have),
                     "gap": gap,
                 }

@@ -246,7 +246,9 @@ class SyncCursor(models.Model):
 
     source = models.CharField(max_length=16, choices=Vacancy.Source.choices, unique=True)
     watermark_at = models.DateTimeField(null=True)
-    watermark_ref = models.CharField(max_length=120, blank=True)
+    # The source's reference as read, whatever its length: a rejected, too long one can end a
+    # page.
+    watermark_ref = models.TextField(blank=True)
     deleted_watermark_at = models.DateTimeField(null=True)
 
     def __str__(self) -> str:

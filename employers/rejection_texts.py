@@ -28,6 +28,7 @@ TEXTS: dict[str, StrOrPromise] = {
     "no_positions": _("Positions must be at least 1, not %(value)s."),
     "too_many_positions": _("Positions must be at most %(limit)s, not %(value)s."),
     "missing_publication": _("No publication date."),
+    "missing_change_time": _("No time of the last change at the source."),
     "bad_publication": _("Published at %(value)s, outside years 1–9999 in UTC."),
     "bad_date": _("%(field)s: %(value)s is outside years 1–9999."),
     "expiry_before_publication": _(

@@ -99,7 +99,8 @@ def vacancy_set_skills(*, actor: User, vacancy: Vacancy, skills: list[dict[str, 
 
 def sync_runs_purge(*, now: datetime | None = None) -> int:
     """Forget finished import runs, and their rejections, older than VACANCY_SYNC_KEEP_DAYS:
-    a row the CPI never fixes is rejected again by every run, every 15 minutes."""
+    a row the CPI never fixes is rejected again by every full run, and one without a readable
+    change time by every run, every 15 minutes."""
     now = now or timezone.now()
     old = SyncRun.objects.filter(
         started_at__lt=now - timedelta(days=settings.VACANCY_SYNC_KEEP_DAYS)

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import CharField
+from django.utils import timezone
 from django.utils.html import strip_tags
 
 from employers.comuni import ComuneIndex, Place
@@ -76,10 +77,12 @@ class Rejection:
 
 @dataclass(frozen=True)
 class Tombstone:
-    """The source withdrew or deleted the vacancy; `version` is None for hard deletes."""
+    """The source withdrew or deleted the vacancy; `version` is None for hard deletes, which
+    carry their time instead."""
 
     source_ref: str
     version: int | None
+    deleted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -256,12 +259,12 @@ def _check_record(raw: RawVacancy, source_ref: str, title: str, problems: list[P
         problems.append(problem("missing_publication"))
     elif not READABLE_TIMES[0] <= raw.published_at <= READABLE_TIMES[1]:
         problems.append(problem("bad_publication", value=str(raw.published_at)))
-    elif raw.expires_on is not None and raw.expires_on < raw.published_at.date():
+    elif raw.expires_on is not None and raw.expires_on < timezone.localdate(raw.published_at):
         problems.append(
             problem(
                 "expiry_before_publication",
                 expiry=str(raw.expires_on),
-                published=str(raw.published_at.date()),
+                published=str(timezone.localdate(raw.published_at)),
             )
         )
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.models import F, JSONField, Q, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import Perm, require
@@ -195,11 +196,13 @@ def _apply_batch(run: SyncRun, connector: Connector, batch: Batch) -> None:
             outcome.rejections.append(_duplicate(item, winner=kept.version))
     refs = set(records) | {tombstone.source_ref for tombstone in tombstones}
     # Stating the partial unique index's predicate (a reference) lets PostgreSQL use it.
+    # Locked: a change made meanwhile on the platform (skills) is not overwritten with the
+    # values read here.
     existing = {
         vacancy.source_ref: vacancy
-        for vacancy in Vacancy.objects.filter(source=source, source_ref__in=refs).exclude(
-            source_ref=""
-        )
+        for vacancy in Vacancy.objects.select_for_update()
+        .filter(source=source, source_ref__in=refs)
+        .exclude(source_ref="")
     }
     employers = _employers_by_tax_code(
         {record.fields["employer_tax_code"] for record in records.values()}
@@ -373,12 +376,18 @@ def _upsert(
 def _withdraw(
     outcome: _Outcome, tombstone: Tombstone, current: Vacancy | None, now: datetime
 ) -> None:
-    stale = (
-        tombstone.version is not None
-        and current is not None
-        and tombstone.version <= (current.source_version or 0)
+    if current is None or current.status == Vacancy.Status.WITHDRAWN:
+        outcome.unchanged += 1
+        return
+    stale = tombstone.version is not None and tombstone.version <= (current.source_version or 0)
+    # A deletion is replayed within every overlap (and by full runs): a vacancy the source
+    # made again after it stays.
+    remade = (
+        tombstone.deleted_at is not None
+        and current.source_updated_at is not None
+        and current.source_updated_at > tombstone.deleted_at
     )
-    if current is None or current.status == Vacancy.Status.WITHDRAWN or stale:
+    if stale or remade:
         outcome.unchanged += 1
         return
     if current.status == Vacancy.Status.PUBLISHED:
@@ -405,30 +414,34 @@ def _advance(cursor: SyncCursor, batch: Batch) -> None:
         cursor.deleted_watermark_at = deleted
 
 
-class ReconcileRefused(RuntimeError):
+class ReconcileRefused(DomainError):
     pass
 
 
+@transaction.atomic
 def _reconcile(connector: Connector) -> int:
-    """Withdraw local published vacancies the source no longer lists (deleted without trace)."""
+    """Withdraw local published vacancies the source no longer lists (deleted without trace).
+
+    Under the source's cursor lock, so no other run commits a vacancy between reading the
+    source's list and ours (it would be missing from the first and withdrawn)."""
+    SyncCursor.objects.select_for_update().get(source=connector.source)
     active = set(connector.active_refs())
     local = Vacancy.objects.filter(source=connector.source, status=Vacancy.Status.PUBLISHED)
     if not active and local.exists():
         # A source that lists nothing (a reload in progress, a broken view) must not close
         # every vacancy we hold: refuse, and let the next run try again.
         raise ReconcileRefused(
-            "The source lists no vacancy at all while we hold published ones: not reconciling."
+            "vacancies.source_lists_nothing",
+            _("The source lists no vacancy at all while we hold published ones: not reconciling."),
         )
     missing = [ref for ref in local.values_list("source_ref", flat=True) if ref not in active]
-    withdrawn = 0
     now = timezone.now()
-    for start in range(0, len(missing), 1000):
-        chunk = missing[start : start + 1000]
-        with transaction.atomic():
-            withdrawn += local.filter(source_ref__in=chunk).update(
-                status=Vacancy.Status.WITHDRAWN, closed_at=now, content_hash=NO_HASH, updated_at=now
-            )
-    return withdrawn
+    return sum(
+        local.filter(source_ref__in=missing[start : start + 1000]).update(
+            status=Vacancy.Status.WITHDRAWN, closed_at=now, content_hash=NO_HASH, updated_at=now
+        )
+        for start in range(0, len(missing), 1000)
+    )
 
 
 def _employers_by_tax_code(codes: set[str]) -> dict[str, int]:

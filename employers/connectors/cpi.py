@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connections
 from django.db.backends.utils import CursorWrapper
+from django.utils.translation import gettext as _
 from psycopg.types.datetime import TimestamptzLoader
 from psycopg.types.json import JsonbLoader
 
@@ -61,10 +62,12 @@ _CHANGES = f"""
     ORDER BY updated_at, source_ref, row_version DESC
     LIMIT %s
 """  # noqa: S608 - fixed column names, values are parameters
-# Reported by every run until the CPI fixes them; a page of them is enough to see the fault.
+# Reported by every run until the CPI fixes them (no change time too, which the keyset never
+# meets); a page of them is enough to see the fault.
 _UNREADABLE_CHANGES = f"""
     SELECT {_SELECTED}, {_UNREADABLE} FROM export_fair.vacancies
     WHERE updated_at < '0001-01-01 00:00:00+00' OR updated_at > '9999-12-31 23:59:59.999999+00'
+        OR updated_at IS NULL
     ORDER BY source_ref LIMIT %s
 """  # noqa: S608 - fixed column names, values are parameters
 # A deletion at a time Python cannot read is left to the full reconciliation, which withdraws
@@ -98,7 +101,7 @@ class CpiConnector:
     def __init__(self, *, batch_size: int | None = None) -> None:
         if CPI_ALIAS not in settings.DATABASES:
             raise CpiNotConfigured(
-                "vacancies.cpi_not_configured", "CPI_DATABASE_URL is not set: no CPI database."
+                "vacancies.cpi_not_configured", _("CPI_DATABASE_URL is not set: no CPI database.")
             )
         self.batch_size = batch_size or settings.VACANCY_SYNC_BATCH_SIZE
         self.connection = connections[CPI_ALIAS]
@@ -111,7 +114,9 @@ class CpiConnector:
             rows = self._rows(_CHANGES, [position.at, position.ref, self.batch_size])
             if not rows:
                 break
-            position = Position(rows[-1][UPDATED_AT], rows[-1][SOURCE_REF])
+            # A NULL reference (rejected) cannot be a position: '' resumes before the time's
+            # other references, which are read again and change nothing.
+            position = Position(rows[-1][UPDATED_AT], rows[-1][SOURCE_REF] or "")
             yield Batch([self._item(row) for row in rows], position)
             if len(rows) < self.batch_size:
                 break
@@ -139,7 +144,11 @@ class CpiConnector:
             if not rows:
                 return
             ref, at = rows[-1]
-            yield Batch([Tombstone(row[0], None) for row in rows], None, deletions_up_to=at)
+            yield Batch(
+                [Tombstone(reference(row[0]), None, deleted_at=row[1]) for row in rows],
+                None,
+                deletions_up_to=at,
+            )
             if len(rows) < self.batch_size:
                 return
 
@@ -149,7 +158,7 @@ class CpiConnector:
                 "SELECT source_ref FROM export_fair.vacancies WHERE status = 'PUBLISHED'"
             )
             while rows := cursor.fetchmany(10_000):
-                yield from (row[0] for row in rows)
+                yield from (reference(row[0]) for row in rows)
 
     def close(self) -> None:
         self.connection.close()
@@ -168,15 +177,19 @@ class CpiConnector:
                 name, value = text.split(" ", 1)
                 payload[name] = value
                 problems.append(problem("bad_date", field=FIELD_OF_TIME[name], value=value))
-            return Rejection(row[SOURCE_REF] or "", problems, payload)
-        if row[STATUS] == TOMBSTONE and row[SOURCE_REF] and row[ROW_VERSION] is not None:
-            return Tombstone(row[SOURCE_REF], row[ROW_VERSION])
+            return Rejection(reference(row[SOURCE_REF]), problems, payload)
+        if row[UPDATED_AT] is None:
+            payload = dict(zip(COLUMNS, row, strict=True))
+            return Rejection(reference(row[SOURCE_REF]), [problem("missing_change_time")], payload)
+        ref = reference(row[SOURCE_REF])
+        if row[STATUS] == TOMBSTONE and ref and row[ROW_VERSION] is not None:
+            return Tombstone(ref, row[ROW_VERSION])
         # Only the row's own decoding and checks: the decode tables above are read outside, so
         # a database failure still fails the run instead of rejecting every row.
         try:
             return normalise(self._raw(row, self._decoders), self._sectors)
         except Exception as exc:
-            return unreadable(row[SOURCE_REF] or "", dict(zip(COLUMNS, row, strict=True)), exc)
+            return unreadable(reference(row[SOURCE_REF]), dict(zip(COLUMNS, row, strict=True)), exc)
 
     def _raw(self, row: tuple[Any, ...], decoders: Decoders) -> RawVacancy:
         (
@@ -238,6 +251,12 @@ def _decode(raw: RawVacancy, table: dict[str, Any], code: str | None, what: str)
 def _table(cursor: CursorWrapper, sql: str) -> dict[str, Any]:
     cursor.execute(sql)
     return dict(cursor.fetchall())
+
+
+def reference(value: str | None) -> str:
+    """A source reference as stored (`normalise` strips records' too): tombstones, deletions
+    and the reconciliation must name the same vacancy."""
+    return (value or "").strip()
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -12,6 +12,7 @@ from xml.etree.ElementTree import Element, tostring
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from employers.connectors.base import Batch, Item, Position, unreadable
@@ -90,7 +91,9 @@ class XmlFileConnector:
             Vacancy.Source.EURES: (f"{HR}PositionOpening", hr_open_position),
         }
         if source not in parsers:
-            raise FileNotSupported("vacancies.file_format", f"No file format for {source!r}.")
+            raise FileNotSupported(
+                "vacancies.file_format", _("No file format for %(source)r.") % {"source": source}
+            )
         self.source = Vacancy.Source(source)
         self.incremental = False
         self.content = content
@@ -122,7 +125,7 @@ class XmlFileConnector:
 
     def active_refs(self) -> Iterable[str]:
         raise FileNotSupported(
-            "vacancies.file_full", "A file cannot tell which vacancies were removed."
+            "vacancies.file_full", _("A file cannot tell which vacancies were removed.")
         )
 
     def close(self) -> None:
@@ -145,21 +148,29 @@ class XmlFileConnector:
 
     def _key_on_chain_root(self, raw: RawVacancy) -> None:
         """Without the intermediary's key, every rectification has a new `codiceofferta` that
-        names the one it replaces: the vacancy is keyed on the first of the chain."""
+        names the one it replaces: the vacancy is keyed on the first of the chain. A file sent
+        again is found by its own code, stored as the vacancy's current or replaced one."""
         code = raw.external_ids.get("clic_codiceofferta", "")
         previous = raw.external_ids.get("clic_codiceoffertaprecedente", "")
         if previous and raw.source_ref == code:
             raw.source_ref = (
                 self._chain_roots.get(previous)
-                or Vacancy.objects.filter(
-                    source=self.source, external_ids__clic_codiceofferta=previous
-                )
-                .values_list("source_ref", flat=True)
-                .first()
+                or self._stored_chain_root(code)
+                or self._stored_chain_root(previous)
                 or previous
             )
         if code:
             self._chain_roots[code] = raw.source_ref
+
+    def _stored_chain_root(self, code: str) -> str | None:
+        named = Q(external_ids__clic_codiceofferta=code) | Q(
+            external_ids__clic_codiceoffertaprecedente=code
+        )
+        return (
+            Vacancy.objects.filter(named, source=self.source)
+            .values_list("source_ref", flat=True)
+            .first()
+        )
 
 
 def cliclavoro_vacancy(vacancy: Element) -> RawVacancy:

@@ -66,6 +66,11 @@ def test_languages_meet_or_fall_short_by_levels():
     assert result.score == 67
     assert result.missing == ["EN: B2 needed, the CV says B1 (1 level below)."]
     assert score(wanted, Features(languages={"en": (1, 1, 1)})) == 0
+    # Reading C1 asked, B2 held; speaking B1 asked, A1 held: the levels named are speaking's.
+    reading_c1 = needs(languages=[{"iso639_1": "en", "read": "C1", "speak": "B1"}])
+    assert explain(reading_c1, Features(languages={"en": (4, 0, 1)})).missing == [
+        "EN: B1 needed, the CV says A1 (2 levels below)."
+    ]
     missing = explain(wanted, Features(), language_names={"en": "English"}).missing
     assert missing == ["English: B2 needed, not on the CV."]
 

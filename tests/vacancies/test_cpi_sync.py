@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -293,6 +293,61 @@ def test_a_time_python_cannot_read_rejects_its_row_and_the_import_goes_on(cpi_st
     assert (fixed.status, fixed.created) == (SyncRun.Status.SUCCEEDED, 1)
 
 
+def test_a_page_may_end_at_a_rejected_reference_too_long_to_store_or_missing(cpi_standin):
+    cpi_standin.execute("ALTER TABLE export_fair.sil_richiesta ALTER source_ref DROP NOT NULL")
+    too_long = "SIL:2026/" + "9" * 130
+    cpi_standin.insert(
+        *good_rows(3),
+        row(too_long, at(30)),  # the last row of the first page of four
+        *[row(f"SIL:2026/00010{n}", at(20 - n)) for n in range(1, 4)],
+        row(None, at(10)),  # the last of the second
+        row("SIL:2026/000104", at(5)),
+    )
+
+    run = sync()
+
+    assert (run.status, run.created, run.rejected) == (SyncRun.Status.SUCCEEDED, 7, 2), run.error
+    reasons = sorted(run.rejections.values_list("reason", flat=True))
+    assert reasons == ["missing_ref", "too_long"]
+    again = sync()
+    assert (again.status, again.created, again.updated) == (SyncRun.Status.SUCCEEDED, 0, 0)
+
+
+def test_a_row_without_a_change_time_is_rejected_by_every_run(cpi_standin):
+    cpi_standin.execute("ALTER TABLE export_fair.sil_richiesta ALTER updated_at DROP NOT NULL")
+    cpi_standin.insert(*good_rows(2), {**row("SIL:2026/930001", at(30)), "updated_at": None})
+
+    for run in (sync(), sync(), sync(full=True)):
+        assert run.status == SyncRun.Status.SUCCEEDED, run.error
+        rejection = run.rejections.get()
+        assert (rejection.source_ref, rejection.reason) == (
+            "SIL:2026/930001",
+            "missing_change_time",
+        )
+        assert rejection.message == "No time of the last change at the source."
+    assert Vacancy.objects.count() == 2
+
+
+def test_expiry_before_publication_compares_days_in_italy(cpi_standin):
+    # 23:30 UTC on 9 March is 00:30 on 10 March in Rome: a vacancy expiring on the 9th ended
+    # before it was published.
+    published = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)
+    cpi_standin.insert(
+        row("SIL:2026/940001", at(5), published_at=published, expires_at=date(2026, 3, 9)),
+        row("SIL:2026/940002", at(4), published_at=published, expires_at=date(2026, 3, 10)),
+    )
+
+    run = sync()
+
+    rejection = run.rejections.get()
+    assert (rejection.source_ref, rejection.reason) == (
+        "SIL:2026/940001",
+        "expiry_before_publication",
+    )
+    assert rejection.message == "Expires on 2026-03-09 before its publication on 2026-03-10."
+    assert run.created == 1
+
+
 def test_a_run_whose_process_died_is_marked_interrupted_by_the_next_one(cpi_standin, settings):
     cpi_standin.insert(*good_rows(8))
     killed = sync()
@@ -392,6 +447,37 @@ def test_a_row_later_than_the_overlap_waits_for_the_full_reconciliation(cpi_stan
     run = sync(full=True)
 
     assert (run.mode, run.created, run.unchanged) == (SyncRun.Mode.FULL, 1, 3)
+
+
+def test_a_vacancy_made_again_after_its_deletion_stays_published(cpi_standin):
+    cpi_standin.insert(*good_rows(2))
+    sync()
+    cpi_standin.delete("SIL:2026/000001", at(5))
+    assert sync().closed == 1
+    cpi_standin.insert(row("SIL:2026/000001", at(1), row_version=2))
+
+    # The deletion is read again within each overlap, and by every full run.
+    for run in (sync(), sync(), sync(full=True)):
+        assert run.status == SyncRun.Status.SUCCEEDED, run.error
+        assert Vacancy.objects.get(source_ref="SIL:2026/000001").status == "published"
+
+
+def test_references_are_matched_without_the_spaces_around_them(cpi_standin):
+    spaced = " SIL:2026/000001 "
+    cpi_standin.insert(row(spaced, at(10)), row("SIL:2026/000002 ", at(9)))
+    sync()
+    assert sorted(Vacancy.objects.values_list("source_ref", flat=True)) == [
+        "SIL:2026/000001",
+        "SIL:2026/000002",
+    ]
+
+    assert sync(full=True).closed == 0
+    cpi_standin.update(spaced, at(2), status="WITHDRAWN")
+    cpi_standin.delete("SIL:2026/000002 ", at(1))
+    run = sync()
+
+    assert run.closed == 2
+    assert set(Vacancy.objects.values_list("status", flat=True)) == {"withdrawn"}
 
 
 def test_full_reconciliation_withdraws_vacancies_deleted_without_a_trace(cpi_standin):

@@ -275,6 +275,10 @@ def test_rectifications_without_the_intermediary_key_update_the_first_of_their_c
     assert vacancy.source_ref == "0000000000000000000000N10"
     assert (vacancy.title, run.updated, run.rejected) == ("Team lead Python", 1, 1)
     assert run.rejections.get().reason == "duplicate_ref"  # the older of two in one file
+    # Files sent again, the newest and older ones, find the same vacancy.
+    for again in (fourth, third, second):
+        assert imported(Vacancy.Source.CLICLAVORO, again).created == 0
+    assert Vacancy.objects.get().title == "Team lead Python"
 
 
 def billion_laughs() -> str:
