@@ -300,7 +300,7 @@ def test_a_page_may_end_at_a_rejected_reference_too_long_to_store_or_missing(cpi
         *good_rows(3),
         row(too_long, at(30)),  # the last row of the first page of four
         *[row(f"SIL:2026/00010{n}", at(20 - n)) for n in range(1, 4)],
-        row(None, at(10)),  # the last of the second
+        {**row("", at(10)), "source_ref": None},  # the last of the second
         row("SIL:2026/000104", at(5)),
     )
 
