@@ -5,11 +5,14 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import forget_memberships
@@ -28,11 +31,15 @@ from signaling.protocol import (
     OkReply,
     ProtocolError,
     event,
+    frame_request_id,
     parse_frame,
 )
 from signaling.ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
+# An oversized frame's id is read only up to this size: past it, parsing costs more than the
+# reply is worth to a client that broke the limit by that much.
+ID_READ_MAX_BYTES = 1 << 20
 
 
 class FairConsumer(AsyncWebsocketConsumer):
@@ -54,6 +61,7 @@ class FairConsumer(AsyncWebsocketConsumer):
         self.deferred: dict[str, asyncio.Task[None]] = {}
         self.request_id: str | None = None
         self.bucket = TokenBucket(settings.WS_RATE_LIMIT_PER_SECOND, settings.WS_RATE_LIMIT_BURST)
+        self.language = _page_language(self.scope, self.user)
         heartbeat_start()
         await self.accept()
         # The person's own news (a call from a booth's line) reaches whatever page they are on.
@@ -94,14 +102,29 @@ class FairConsumer(AsyncWebsocketConsumer):
         self.groups_joined.discard(group)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        # Replies in the page's language (a refusal's message is shown to the person).
+        with translation.override(self.language):
+            await self._receive(text_data)
+
+    async def _receive(self, text_data: str | None) -> None:
         request_id: str | None = None
         try:
             if text_data is None:
-                raise ProtocolError("protocol.invalid_json", "Send text frames with JSON.")
-            if len(text_data.encode()) > settings.WS_MAX_MESSAGE_BYTES:
-                raise ProtocolError("protocol.too_large", "The frame is larger than 64 KiB.")
+                raise ProtocolError("protocol.invalid_json", _("Send text frames with JSON."))
+            size = len(text_data.encode())
+            if size > settings.WS_MAX_MESSAGE_BYTES:
+                raise ProtocolError(
+                    "protocol.too_large",
+                    _("The frame is larger than %(limit)s bytes.")
+                    % {"limit": settings.WS_MAX_MESSAGE_BYTES},
+                    frame_request_id(text_data) if size <= ID_READ_MAX_BYTES else None,
+                )
             if not self.bucket.take():
-                raise ProtocolError("protocol.rate_limited", "Too many frames; slow down.")
+                raise ProtocolError(
+                    "protocol.rate_limited",
+                    _("Too many messages at once: wait a moment and try again."),
+                    frame_request_id(text_data),
+                )
             envelope, payload = parse_frame(text_data)
             request_id = self.request_id = envelope.id
             # Roles are re-read by the first permission check of each frame: a revoked role
@@ -116,7 +139,7 @@ class FairConsumer(AsyncWebsocketConsumer):
             await self._refuse(request_id, exc.code, str(exc.message))
         except Exception:
             logger.exception("Unexpected failure handling a frame from user %s", self.user.pk)
-            await self._send_error(request_id, "server.error", "Unexpected failure.")
+            await self._send_error(request_id, "server.error", _("Unexpected failure."))
 
     async def client_push(self, message: dict[str, Any]) -> None:
         """Channel-layer events from services (signaling.bus) go to the browser unchanged."""
@@ -187,6 +210,16 @@ class FairConsumer(AsyncWebsocketConsumer):
         await self._send_model(
             ErrorReply(id=request_id, error=ErrorBody(code=code, message=message))
         )
+
+
+def _page_language(scope: dict[str, Any], user: User) -> str:
+    """The language of the page that opened the socket (`?lang=`), else the person's own."""
+    asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [""])[0]
+    supported = {code for code, _name in settings.LANGUAGES}
+    for language in (asked, user.preferred_language):
+        if language in supported:
+            return language
+    return settings.LANGUAGE_CODE
 
 
 def _dumps(content: dict[str, Any]) -> str:

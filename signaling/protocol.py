@@ -7,6 +7,7 @@ client's constants come from `protocol_constants()`; tests check both are curren
 import json
 from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fairplatform.ids import ID_MAX
@@ -586,22 +587,41 @@ class ProtocolError(Exception):
         self.request_id = request_id
 
 
+def frame_request_id(text: str) -> str | None:
+    """The id of a frame refused before it is parsed (too large, too many), if it has one: the
+    client's request waits for a reply with its id."""
+    try:
+        raw = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return _request_id(raw)
+
+
+def _request_id(raw: Any) -> str | None:
+    request_id = raw.get("id") if isinstance(raw, dict) else None
+    return request_id if isinstance(request_id, str) else None
+
+
 def parse_frame(text: str) -> tuple[Envelope, Strict]:
     """Turn one text frame into a checked envelope and its typed payload, or raise ProtocolError."""
     try:
         raw = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise ProtocolError("protocol.invalid_json", "The frame is not valid JSON.") from exc
+        raise ProtocolError("protocol.invalid_json", _("The frame is not valid JSON.")) from exc
     if not isinstance(raw, dict):
-        raise ProtocolError("protocol.invalid_json", "The frame must be a JSON object.")
-    request_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+        raise ProtocolError("protocol.invalid_json", _("The frame must be a JSON object."))
+    request_id = _request_id(raw)
     try:
         envelope = Envelope.model_validate(raw)
     except ValidationError as exc:
         raise ProtocolError("protocol.invalid", _first_error(exc), request_id) from exc
     payload_model = COMMANDS.get(envelope.type)
     if payload_model is None:
-        raise ProtocolError("protocol.unknown_type", f"Unknown type {envelope.type!r}.", request_id)
+        raise ProtocolError(
+            "protocol.unknown_type",
+            _("Unknown type %(type)r.") % {"type": envelope.type},
+            request_id,
+        )
     try:
         payload = payload_model.model_validate(envelope.data)
     except ValidationError as exc:

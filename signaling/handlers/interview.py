@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from fairplatform.errors import DomainError
 from rooms import interviews
+from rooms.selectors import access_interview
 from signaling import bus, groups
 from signaling.handlers import Connection, command
 from signaling.liveness import web_process
@@ -52,8 +53,10 @@ def require_joined(conn: Connection, session_id: int) -> int:
 
 @command("interview.join")
 async def join(conn: Connection, payload: InterviewJoin) -> dict[str, Any]:
-    # Subscribed before the join commits, so an event sent meanwhile (the call ending, a chat
-    # line) is not lost; a refused join unsubscribes again.
+    # Only a participant subscribes: nothing of the call may reach a stranger's socket. Then
+    # subscribed before the join commits, so an event sent meanwhile (the call ending, a chat
+    # line) is not lost; a join refused then (the call ended) unsubscribes again.
+    await database_sync_to_async(access_interview)(actor=conn.user, session_id=payload.session_id)
     await conn.join_group(groups.interview(payload.session_id))
     await conn.join_group(groups.interview_user(payload.session_id, conn.user.pk))
     try:

@@ -46,13 +46,10 @@ def _state_for(user: User, booth_id: int) -> dict[str, Any]:
     }
 
 
-def _watch(user: User, booth_id: int) -> dict[str, Any]:
-    booth = access_booth(actor=user, booth_id=booth_id)
-    return _state_for(user, booth.pk)
-
-
 @command("queue.watch")
 async def watch(conn: Connection, payload: QueueWatch) -> dict[str, Any]:
+    # Like the console: checked, subscribed, then the state read (and checked) again.
+    await database_sync_to_async(access_booth)(actor=conn.user, booth_id=payload.booth_id)
     await conn.join_group(groups.queue(payload.booth_id))
     try:
         state: dict[str, Any] = await database_sync_to_async(_watch)(conn.user, payload.booth_id)
@@ -99,14 +96,25 @@ def mine(user: User, _payload: QueueMine) -> dict[str, Any]:
     return {"lines": [_state_for(user, booth_id) for booth_id in booth_ids]}
 
 
-def _console(user: User, booth_id: int) -> dict[str, Any]:
+def _watch(user: User, booth_id: int) -> dict[str, Any]:
     booth = access_booth(actor=user, booth_id=booth_id)
-    require(user, Perm.BOOTH_EDIT, booth)
-    return queue_line(snapshot=queue_snapshot(booth_id=booth.pk)).model_dump(mode="json")
+    return _state_for(user, booth.pk)
+
+
+def _authorise_console(user: User, booth_id: int) -> None:
+    require(user, Perm.BOOTH_EDIT, access_booth(actor=user, booth_id=booth_id))
+
+
+def _console(user: User, booth_id: int) -> dict[str, Any]:
+    _authorise_console(user, booth_id)
+    return queue_line(snapshot=queue_snapshot(booth_id=booth_id)).model_dump(mode="json")
 
 
 @command("queue.console")
 async def console(conn: Connection, payload: QueueConsole) -> dict[str, Any]:
+    # Checked before subscribing, as nothing of the line may reach a stranger's socket, and
+    # again with the snapshot taken after it, so no change between the two is lost.
+    await database_sync_to_async(_authorise_console)(conn.user, payload.booth_id)
     await conn.join_group(groups.queue_staff(payload.booth_id))
     try:
         line: dict[str, Any] = await database_sync_to_async(_console)(conn.user, payload.booth_id)

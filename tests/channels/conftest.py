@@ -9,6 +9,7 @@ from django.test import Client
 
 from accounts.models import User
 from fairplatform.asgi import application
+from signaling.consumers import FairConsumer
 
 ORIGIN = b"http://127.0.0.1"
 
@@ -21,13 +22,14 @@ def _session_cookie(user: User) -> bytes:
 
 @asynccontextmanager
 async def ws_client(
-    user: User | None, *, origin: bytes = ORIGIN
+    user: User | None, *, origin: bytes = ORIGIN, query: str = ""
 ) -> AsyncIterator[WebsocketCommunicator]:
     """A socket through the whole ASGI stack (origin check, session auth, routing), always closed."""
     headers = [(b"origin", origin), (b"host", b"127.0.0.1")]
     if user is not None:
         headers.append((b"cookie", await database_sync_to_async(_session_cookie)(user)))
-    communicator = WebsocketCommunicator(application, "/ws/v1/", headers=headers)
+    path = f"/ws/v1/?{query}" if query else "/ws/v1/"
+    communicator = WebsocketCommunicator(application, path, headers=headers)
     try:
         yield communicator
     finally:
@@ -40,3 +42,17 @@ def _real_redis_layer():
         settings.CHANNEL_LAYERS["default"]["BACKEND"]
         == "channels_redis.pubsub.RedisPubSubChannelLayer"
     )
+
+
+@pytest.fixture
+def groups_joined(monkeypatch):
+    """Every group a socket of this test subscribes to, refused requests included."""
+    joined: list[str] = []
+    original = FairConsumer.join_group
+
+    async def spy(self, group):
+        joined.append(group)
+        await original(self, group)
+
+    monkeypatch.setattr(FairConsumer, "join_group", spy)
+    return joined

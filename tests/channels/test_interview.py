@@ -7,6 +7,7 @@ from accounts.models import Membership
 from fairplatform.errors import DomainError
 from rooms.interviews import interview_end, interview_start
 from rooms.models import Attendance, ChatMessage, InterviewSession, Participant
+from signaling import groups
 from tests import factories
 from tests.channels.conftest import ws_client
 
@@ -153,7 +154,7 @@ async def test_bad_signalling_is_refused_with_a_code_and_the_call_goes_on(call, 
         assert good["ok"] is True
 
 
-async def test_strangers_unknown_calls_and_unjoined_sockets_are_refused(call):
+async def test_strangers_unknown_calls_and_unjoined_sockets_are_refused(call, groups_joined):
     session, recruiter, _candidate = call
     stranger = await database_sync_to_async(factories.user)(name="Stranger")
     async with ws_client(stranger) as ws:
@@ -161,6 +162,9 @@ async def test_strangers_unknown_calls_and_unjoined_sockets_are_refused(call):
         for session_id in (session.pk, 999_999):
             reply = await request(ws, "interview.join", {"session_id": session_id})
             assert reply["error"]["code"] == "interview.not_found"
+        # Not even for the moment the refusal takes: the call's events are not theirs.
+        call_groups = {groups.interview(session.pk), groups.interview_user(session.pk, stranger.pk)}
+        assert call_groups.isdisjoint(groups_joined)
         relay = await request(
             ws,
             "rtc.description",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import Membership
 from rooms.models import QueueEntry
 from rooms.services import fairs_advance_status
+from signaling import groups
 from tests import factories
 from tests.channels.conftest import ws_client
 from tests.channels.test_interview import drain, next_event, request
@@ -85,7 +86,7 @@ async def test_a_reconnecting_page_gets_the_current_state(booth, recruiter):
         assert line["entry"]["state"] == "called"
 
 
-async def test_queue_refusals_carry_codes(booth, recruiter):
+async def test_queue_refusals_carry_codes(booth, recruiter, groups_joined):
     person = await database_sync_to_async(factories.user)()
     stranger = await database_sync_to_async(
         lambda: factories.member(factories.employer().organisation, Membership.Role.RECRUITER)
@@ -113,7 +114,8 @@ async def test_queue_refusals_carry_codes(booth, recruiter):
         assert refused["error"]["code"] == "queue.not_found"
         refused = await request(other, "queue.answer", {"entry_id": entry["entry_id"]})
         assert refused["error"]["code"] == "queue.not_found"
-        # No staff events reach a refused console.
+        # A refused console never subscribes, so no staff event reaches it.
+        assert groups.queue_staff(booth.pk) not in groups_joined
         await request(cand, "queue.leave", {"entry_id": entry["entry_id"]})
         assert not [f for f in await drain(other) if f.get("event") == "queue.line"]
     state = await database_sync_to_async(QueueEntry.objects.get)(pk=entry["entry_id"])
@@ -158,7 +160,9 @@ async def test_only_the_fairs_organisers_get_every_lines_numbers(booth):
         assert not [f for f in await drain(page) if f.get("event") == "queue.stats"]
 
 
-async def test_a_booth_its_employer_has_not_confirmed_is_closed_to_candidates(booth, recruiter):
+async def test_a_booth_its_employer_has_not_confirmed_is_closed_to_candidates(
+    booth, recruiter, groups_joined
+):
     booth.participation = booth.Participation.INVITED
     await database_sync_to_async(booth.save)()
     anna = await database_sync_to_async(factories.user)(name="Anna")
@@ -167,6 +171,7 @@ async def test_a_booth_its_employer_has_not_confirmed_is_closed_to_candidates(bo
         for type_ in ("queue.join", "queue.watch", "presentation.follow"):
             refused = await request(cand, type_, {"booth_id": booth.pk})
             assert refused["error"]["code"] == "booth.not_found", type_
+        assert groups.queue(booth.pk) not in groups_joined
         # Its own people prepare it meanwhile.
         assert (await request(rec, "queue.console", {"booth_id": booth.pk}))["ok"]
     assert not await database_sync_to_async(QueueEntry.objects.exists)()

@@ -63,7 +63,9 @@ async def test_bad_frames_get_error_codes_and_the_socket_survives(recruiter):
             {"v": 1, "id": "big", "type": "session.hello", "data": {"x": "a" * 70_000}}
         )
         await ws.send_to(text_data=big)
-        assert (await ws.receive_json_from())["error"]["code"] == "protocol.too_large"
+        too_large = await ws.receive_json_from()
+        # Refused unread, but with its id: the page's request is answered, not left waiting.
+        assert (too_large["id"], too_large["error"]["code"]) == ("big", "protocol.too_large")
 
         unknown = await request(ws, "queue.teleport", id_="u1")
         assert unknown == {
@@ -77,6 +79,23 @@ async def test_bad_frames_get_error_codes_and_the_socket_survives(recruiter):
 
         still_alive = await request(ws, "session.hello", id_="after")
         assert still_alive["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("lang=it", "Questa fiera non esiste o non è ancora pubblica."),
+        ("lang=en", "This fair does not exist or is not public yet."),
+        ("lang=xx", "This fair does not exist or is not public yet."),  # the person's own: en
+    ],
+)
+async def test_refusals_are_worded_in_the_pages_language(recruiter, query, message):
+    recruiter.preferred_language = "en"
+    await database_sync_to_async(recruiter.save)()
+    async with ws_client(recruiter, query=query) as ws:
+        assert (await ws.connect())[0]
+        reply = await request(ws, "fair.watch", {"fair_id": 999_999})
+    assert reply["error"] == {"code": "fair.not_found", "message": message}
 
 
 async def test_draft_fair_cannot_be_watched_by_an_outsider(recruiter):
@@ -116,13 +135,15 @@ async def test_flooding_a_socket_is_rate_limited(recruiter, settings):
     settings.WS_RATE_LIMIT_PER_SECOND = 1
     async with ws_client(recruiter) as ws:
         assert (await ws.connect())[0]
-        codes = []
+        codes, ids = [], []
         for n in range(60):
             await ws.send_json_to({"v": 1, "id": f"f{n}", "type": "session.hello"})
         for _ in range(60):
             reply = await ws.receive_json_from(timeout=5)
             codes.append(reply.get("error", {}).get("code"))
+            ids.append(reply["id"])
     assert codes[:5] == [None] * 5
+    assert ids == [f"f{n}" for n in range(60)]
     # The burst, plus at most a token or two refilled while the 60 frames were sent.
     assert 53 <= codes.count("protocol.rate_limited") <= 55
 

@@ -6,7 +6,9 @@ const FAIR_PROTOCOL = JSON.parse(document.getElementById("fair-protocol").textCo
 
 class FairSocket {
   constructor(path = "/ws/v1/") {
-    this.url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`;
+    // The page's language: the server words its refusals in it.
+    const lang = encodeURIComponent(document.documentElement.lang || "");
+    this.url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}?lang=${lang}`;
     this.nextId = 1;
     this.pending = new Map();
     this.listeners = new Map();
