@@ -10,6 +10,7 @@ once, the first to lock it wins and the others find it booked (`agenda.slot_take
 import logging
 import random
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from django.conf import settings
 from django.db import transaction
@@ -217,6 +218,13 @@ def _locked_slots(slot_ids: list[int]) -> dict[int, Slot]:
     return {slot.pk: slot for slot in slots}
 
 
+def _fair_not_open() -> NoReturn:
+    """The booking's fair was taken back to draft: its slots are nobody's to change."""
+    raise DomainError(
+        "agenda.fair_not_open", _("This fair is not open at the moment: bookings cannot change.")
+    )
+
+
 def _window_of(slot: Slot) -> BookingWindow | None:
     if slot.booth_id is None:
         return None
@@ -392,14 +400,14 @@ def booking_cancel(*, actor: User, booking_id: int, now: datetime | None = None)
     slot_id, candidate_id = found
     if candidate_id == actor.pk:
         _lock_user(actor)
-    slot = _locked_slots([slot_id])[slot_id]
+    slot = _locked_slots([slot_id]).get(slot_id) or _fair_not_open()
     booking = _locked_booking(booking_id, slot_id)
     booking.slot = slot
     if not can(actor, Perm.BOOKING_CANCEL, booking):
         raise NotFound("agenda.booking_not_found", _("This booking does not exist."))
     _check_cutoff(actor, booking, slot, now)
     _cancel(booking, actor=actor, now=now)
-    _free(slot, now)
+    _free(slot, now, given_up_by=booking.candidate_id)
     return booking
 
 
@@ -416,7 +424,7 @@ def booking_reschedule(
         raise NotFound("agenda.booking_not_found", _("This booking does not exist."))
     old_slot_id = found[0]
     slots = _locked_slots([old_slot_id, slot_id])
-    old, new = slots[old_slot_id], slots.get(slot_id)
+    old, new = slots.get(old_slot_id) or _fair_not_open(), slots.get(slot_id)
     if new is None:
         raise NotFound("agenda.slot_not_found", _("This slot does not exist."))
     booking = _locked_booking(booking_id, old_slot_id)
@@ -438,7 +446,7 @@ def booking_reschedule(
         actor=actor, action="rooms.booking.rescheduled", obj=booking, old=old.pk, new=new.pk
     )
     reminders.schedule(booking, Kind.CHANGED, now=now)
-    _free(old, now)
+    _free(old, now, given_up_by=actor.pk)
     return booking
 
 
@@ -456,17 +464,18 @@ def bookings_release_for_erasure(*, user: User, now: datetime) -> int:
         booking = _locked_booking(booking_id, slot_id)
         booking.slot = slots[slot_id]
         _cancel(booking, actor=user, now=now)
-        _free(booking.slot, now)
+        _free(booking.slot, now, given_up_by=user.pk)
     return len(upcoming)
 
 
-def _free(slot: Slot, now: datetime) -> None:
-    """A booked slot is free again: the waitlist gets it first."""
+def _free(slot: Slot, now: datetime, *, given_up_by: int) -> None:
+    """A booked slot is free again: the waitlist gets it first, except the candidate who gave
+    it up (they may wait for another time at the same booth)."""
     if slot.state != Slot.State.BOOKED:
         return
     slot.state = Slot.State.OPEN
     slot.save(update_fields=["state", "updated_at"])
-    _fill_from_waitlist(slot, now)
+    _fill_from_waitlist(slot, now, skip_candidate=given_up_by)
 
 
 # --- invitations, windows, waitlists -----------------------------------------------------------
@@ -584,9 +593,11 @@ def _waitlist_book(entry: WaitlistEntry, slot: Slot, now: datetime) -> Booking |
     return booking
 
 
-def _waiting_for(slot: Slot) -> list[WaitlistEntry]:
-    entries = WaitlistEntry.objects.select_for_update(skip_locked=True, of=("self",)).filter(
-        booth=slot.booth, state=WaitlistEntry.State.WAITING
+def _waiting_for(slot: Slot, *, skip_candidate: int | None = None) -> list[WaitlistEntry]:
+    entries = (
+        WaitlistEntry.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(booth=slot.booth, state=WaitlistEntry.State.WAITING)
+        .exclude(candidate_id=skip_candidate)
     )
     if slot.vacancy_id:
         entries = entries.filter(Q(vacancy__isnull=True) | Q(vacancy_id=slot.vacancy_id))
@@ -595,7 +606,9 @@ def _waiting_for(slot: Slot) -> list[WaitlistEntry]:
     return list(entries.select_related("candidate").order_by("created_at", "pk")[:WAITLIST_SCAN])
 
 
-def _fill_from_waitlist(slot: Slot, now: datetime) -> Booking | None:
+def _fill_from_waitlist(
+    slot: Slot, now: datetime, *, skip_candidate: int | None = None
+) -> Booking | None:
     """Offer a free slot to the waitlist, first come first served, booking it for the first
     candidate it suits (they are told and may cancel). Too close to the start, nobody could
     act on it, so it stays free for anyone to take."""
@@ -606,7 +619,7 @@ def _fill_from_waitlist(slot: Slot, now: datetime) -> Booking | None:
     window = _window_of(slot)
     if window is not None and window.drawn_at is None:
         return None  # the draw at the opening hands these out
-    for entry in _waiting_for(slot):
+    for entry in _waiting_for(slot, skip_candidate=skip_candidate):
         booking = _waitlist_book(entry, slot, now)
         if booking is not None:
             return booking

@@ -70,6 +70,18 @@ def fair_update(*, actor: User, fair: Fair, sectors: list[SectorSection], **fiel
     for name, value in fields.items():
         setattr(fair, name, value)
     fair.full_clean()
+    outside = fair.booths.filter(
+        Q(opens_at__lt=fair.starts_at)
+        | Q(opens_at__gt=fair.ends_at)
+        | Q(closes_at__lt=fair.starts_at)
+        | Q(closes_at__gt=fair.ends_at)
+    ).select_related("employer")
+    if outside:
+        # Booths keep hours within their fair: moving the fair away from them asks first.
+        raise ValidationError(
+            _("These booths have hours outside the new dates; change them first: %(booths)s.")
+            % {"booths": ", ".join(booth.employer.legal_name for booth in outside)}
+        )
     fair.save(update_fields=[*fields, "updated_at"])
     fair.sectors.set(sectors)
     audit_record(actor=actor, action="rooms.fair.updated", obj=fair, fields=sorted(fields))

@@ -17,6 +17,7 @@ from rooms import agenda, reminders
 from rooms.models import (
     Attendance,
     Booking,
+    Fair,
     InterviewSession,
     Notification,
     Slot,
@@ -366,6 +367,39 @@ def test_a_freed_slot_goes_to_the_waitlist(recruiter, booth, candidate):
     assert entry.booking.candidate == candidate
     assert entry.booking.slot_id == slot.pk
     assert Notification.objects.filter(booking=entry.booking, kind="booked").exists()
+
+
+def test_a_slot_given_up_goes_to_the_next_waiting_not_back_to_who_gave_it_up(
+    recruiter, booth, candidate
+):
+    [slot] = publish(recruiter, booth, count=1)
+    booking = agenda.booking_create(actor=candidate, slot_id=slot.pk)
+    own_entry = agenda.waitlist_join(actor=candidate, booth_id=booth.pk)  # for another time
+    agenda.booking_cancel(actor=candidate, booking_id=booking.pk)
+    own_entry.refresh_from_db()
+    assert own_entry.state == WaitlistEntry.State.WAITING
+    assert not Booking.objects.filter(state=Booking.State.BOOKED).exists()
+
+    booking = agenda.booking_create(actor=candidate, slot_id=slot.pk)
+    other = agenda.waitlist_join(actor=factories.user(), booth_id=booth.pk)
+    agenda.booking_cancel(actor=candidate, booking_id=booking.pk)
+    other.refresh_from_db()
+    assert other.state == WaitlistEntry.State.BOOKED
+
+
+def test_a_booking_at_a_fair_taken_back_to_draft_cannot_change(recruiter, booth, candidate):
+    first, second = publish(recruiter, booth, count=2)
+    booking = agenda.booking_create(actor=candidate, slot_id=first.pk)
+    booth.fair.status = Fair.Status.DRAFT
+    booth.fair.save()
+    refused("agenda.fair_not_open", agenda.booking_cancel, actor=candidate, booking_id=booking.pk)
+    refused(
+        "agenda.fair_not_open",
+        agenda.booking_reschedule,
+        actor=candidate,
+        booking_id=booking.pk,
+        slot_id=second.pk,
+    )
 
 
 def test_a_booking_window_opens_with_a_draw_not_a_race(recruiter, booth, candidate, organiser):

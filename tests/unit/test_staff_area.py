@@ -230,6 +230,28 @@ def test_organiser_edits_a_fair_and_a_bad_edit_changes_nothing(organiser, cpi):
     assert fair.title == "Seconda"
 
 
+def test_a_fair_cannot_move_away_from_its_booths_hours(organiser, cpi):
+    fair = factories.fair(organiser=cpi)
+    client = client_for(organiser)
+    edit = reverse("staff:fair_edit", args=[fair.pk])
+    assert client.post(edit, fair_form(cpi)).status_code == 302  # the form's dates
+    fair.refresh_from_db()
+    booth = factories.booth(fair_=fair, employer_=factories.employer("Acme Napoli"))
+    booth.opens_at = fair.starts_at
+    booth.save()
+    moved = fair_form(cpi, title="Spostata")
+    moved["starts_at"] = moved["starts_at"].replace("T09:00", "T10:00")
+
+    response = client.post(edit, moved)
+
+    assert response.status_code == 400
+    assert "hours outside the new dates; change them first: Acme Napoli." in (
+        response.content.decode()
+    )
+    fair.refresh_from_db()
+    assert fair.title == "Fiera ICT"
+
+
 def test_staff_start_a_call_and_the_candidate_finds_it_on_the_home_page(candidate):
     employer = factories.employer()
     recruiter = factories.member(employer.organisation, "recruiter")
