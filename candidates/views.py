@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -202,16 +203,24 @@ def contact_set(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def photo_remove(request: HttpRequest) -> HttpResponse:
     user, profile = _candidate(request)
-    profile_photo_remove(actor=user, profile=profile)
-    messages.success(request, _("Your photo is removed."))
-    return redirect("candidates:cv")
+    if request.method == "POST":
+        profile_photo_remove(actor=user, profile=profile)
+        messages.success(request, _("Your photo is removed."))
+        return redirect("candidates:cv")
+    return _confirm(
+        request,
+        title=_("Remove your photo?"),
+        text=_("Employers will no longer see it. You can add a photo again at any time."),
+        button=_("Remove the photo"),
+    )
 
 
 def _confirm(request: HttpRequest, status: int = 200, **context: Any) -> HttpResponse:
-    return render(request, "frontend/cv/confirm.html", context, status=status)
+    context = {"back": reverse("candidates:cv"), **context}
+    return render(request, "frontend/confirm.html", context, status=status)
 
 
 @login_required

@@ -47,7 +47,7 @@ from rooms.proposals import (
     proposals_dismiss,
     proposals_restore,
 )
-from rooms.series import SeriesSaved, describe_rule, series_save
+from rooms.series import SeriesSaved, describe_rule, off_schedule_drafts, series_save
 from rooms.services import booth_answer
 
 
@@ -87,12 +87,20 @@ def series_edit(request: HttpRequest, series_id: int | None = None) -> HttpRespo
         organisers=organisers,
         initial=None if instance else {"languages": ["it"], "timezone": "Europe/Rome"},
     )
+    title = _("Edit fair series") if instance else _("New fair series")
     if request.method == "POST" and form.is_valid():
+        series = form.save(commit=False)
+        to_remove = off_schedule_drafts(series=series).untouched
+        if to_remove and request.POST.get("confirm_removal") != "1":
+            # Removing drafts cannot be undone: the same form again, saying which, to confirm.
+            return render(
+                request,
+                "frontend/staff/form.html",
+                {"form": form, "title": title, "multipart": False, "to_remove": to_remove},
+            )
         try:
             saved = series_save(
-                actor=user,
-                series=form.save(commit=False),
-                sectors=list(form.cleaned_data["sectors"]),
+                actor=user, series=series, sectors=list(form.cleaned_data["sectors"])
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)  # type: ignore[arg-type]
@@ -101,7 +109,6 @@ def series_edit(request: HttpRequest, series_id: int | None = None) -> HttpRespo
             _say_off_schedule(request, saved)
             return redirect("staff:series_list")
     status = 400 if form.is_bound else 200
-    title = _("Edit fair series") if instance else _("New fair series")
     return render(
         request,
         "frontend/staff/form.html",

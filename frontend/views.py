@@ -26,6 +26,7 @@ from rooms.selectors import (
     access_booth,
     access_fair,
     access_interview,
+    access_own_waitlist_entry,
     booking_window_to_open,
     bookings_of,
     booth_open_vacancies,
@@ -184,11 +185,24 @@ def booth_waitlist_join(request: HttpRequest, booth_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def waitlist_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
-    entry = agenda.waitlist_leave(actor=_candidate(request), entry_id=entry_id)
-    messages.success(request, _("You have left the waitlist."))
-    return redirect(reverse("frontend:booth", args=[entry.booth_id]) + BOOKING_PANEL)
+    if request.method == "POST":
+        entry = agenda.waitlist_leave(actor=_candidate(request), entry_id=entry_id)
+        messages.success(request, _("You have left the waitlist."))
+        return redirect(reverse("frontend:booth", args=[entry.booth_id]) + BOOKING_PANEL)
+    waiting = access_own_waitlist_entry(actor=_candidate(request), entry_id=entry_id)
+    context = {
+        "title": _("Leave the waitlist?"),
+        "text": _(
+            "You lose your place: a time that becomes free at %(employer)s goes to the next "
+            "person. You can join again later, at the end of the list."
+        )
+        % {"employer": waiting.booth.employer.legal_name},
+        "button": _("Leave the waitlist"),
+        "back": reverse("frontend:booth", args=[waiting.booth_id]) + BOOKING_PANEL,
+    }
+    return render(request, "frontend/confirm.html", context)
 
 
 def _candidate(request: HttpRequest) -> User:

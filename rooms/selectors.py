@@ -271,6 +271,18 @@ def booking_window_to_open(*, booth: Booth) -> BookingWindow | None:
     return BookingWindow.objects.filter(booth=booth, drawn_at__isnull=True).first()
 
 
+def access_own_waitlist_entry(*, actor: User, entry_id: int) -> WaitlistEntry:
+    """The actor's own place on a waitlist, still waiting; one error for anything else."""
+    entry = (
+        WaitlistEntry.objects.select_related("booth__employer")
+        .filter(pk=entry_id, candidate=actor, state=WaitlistEntry.State.WAITING)
+        .first()
+    )
+    if entry is None:
+        raise NotFound("agenda.waitlist_not_found", _("You are not on this waitlist."))
+    return entry
+
+
 def waitlist_entry_of(*, user: User, booth: Booth) -> WaitlistEntry | None:
     return WaitlistEntry.objects.filter(
         booth=booth, candidate=user, state=WaitlistEntry.State.WAITING

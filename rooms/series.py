@@ -148,13 +148,27 @@ def _on_schedule(series: FairSeries, day: date) -> bool:
     return series_dates(series, after=day, count=1) == [day]
 
 
-def _drop_off_schedule(actor: User, series: FairSeries, now: datetime) -> tuple[int, list[Fair]]:
-    drafts = series.fairs.filter(status=Fair.Status.DRAFT, starts_at__gt=now)
+@dataclass(frozen=True)
+class OffSchedule:
+    """Upcoming drafts a series' rule (saved or not yet) no longer gives."""
+
+    untouched: list[Fair]  # removed when the rule is saved
+    worked_on: list[Fair]  # with booths, slots or dismissed proposals: kept
+
+
+def off_schedule_drafts(
+    *, series: FairSeries, now: datetime | None = None, lock: bool = False
+) -> OffSchedule:
+    """What saving `series` as it stands would do to its drafts: the form asks before any is
+    removed."""
+    if not series.pk:  # a new series has no drafts yet
+        return OffSchedule([], [])
+    drafts = series.fairs.filter(status=Fair.Status.DRAFT, starts_at__gt=now or timezone.now())
     off_schedule = [
         fair.pk
         # Locked first, then asked about: a booth or a dismissal added meanwhile waits for this
         # transaction (`fair_lock`), and is then refused, instead of being deleted with it.
-        for fair in drafts.select_for_update()
+        for fair in (drafts.select_for_update() if lock else drafts)
         if fair.series_date is None or not _on_schedule(series, fair.series_date)
     ]
     # Proposals dismissed for a fair are an organiser's work on it too.
@@ -164,14 +178,18 @@ def _drop_off_schedule(actor: User, series: FairSeries, now: datetime) -> tuple[
         | Exists(DismissedProposal.objects.filter(fair=OuterRef("pk")))
     )
     fairs = Fair.objects.filter(pk__in=off_schedule).annotate(worked_on=worked_on)
-    kept: list[Fair] = []
+    found = OffSchedule([], [])
     for fair in fairs.order_by("starts_at"):
-        if fair.worked_on:
-            kept.append(fair)
-        else:
-            audit_record(actor=actor, action="rooms.fair.removed_from_series", obj=fair)
-            fair.delete()
-    return len(off_schedule) - len(kept), kept
+        (found.worked_on if fair.worked_on else found.untouched).append(fair)
+    return found
+
+
+def _drop_off_schedule(actor: User, series: FairSeries, now: datetime) -> tuple[int, list[Fair]]:
+    found = off_schedule_drafts(series=series, now=now, lock=True)
+    for fair in found.untouched:
+        audit_record(actor=actor, action="rooms.fair.removed_from_series", obj=fair)
+        fair.delete()
+    return len(found.untouched), found.worked_on
 
 
 def describe_rule(series: FairSeries) -> str:

@@ -138,8 +138,11 @@ def test_before_booking_opens_a_candidate_joins_the_waitlist(phone, daphne, boot
     expect(giulia.locator("#booking-panel")).to_contain_text("Booking at this booth opens on")
     clean(giulia)
     giulia.locator("#waitlist-join").tap()
-    expect(giulia.get_by_role("button", name="Leave the waitlist")).to_be_visible()
-    clean(giulia)
+    giulia.get_by_role("link", name="Leave the waitlist").tap()
+    expect(giulia.get_by_role("heading", name="Leave the waitlist?")).to_be_visible()
+    clean(giulia)  # the confirmation page too
+    giulia.get_by_role("link", name="Cancel").tap()  # keeps the place
+    expect(giulia.get_by_role("link", name="Leave the waitlist")).to_be_visible()
 
 
 def test_a_viewer_in_another_zone_also_sees_their_own_time(browser, daphne, booth, recruiter):

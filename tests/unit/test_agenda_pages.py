@@ -378,7 +378,14 @@ def test_candidates_join_and_leave_a_booths_waitlist(booth, recruiter, candidate
     assert again.status_code == 400
     assert b"You are already on this waitlist." in again.content
     leave = reverse("frontend:waitlist_leave", args=[entry.pk])
+    assert leave.encode() in client.get(booth_url).content  # a link to a confirmation first
+    assert client_for(factories.user()).get(leave).status_code == 404
     assert client_for(factories.user()).post(leave).status_code == 404
+    asked = client.get(leave)
+    assert b"Leave the waitlist?" in asked.content
+    assert (booth_url + "#booking-heading").encode() in asked.content  # Cancel goes back
+    entry.refresh_from_db()
+    assert entry.state == WaitlistEntry.State.WAITING
     assert client.post(leave).status_code == 302
     entry.refresh_from_db()
     assert entry.state == WaitlistEntry.State.LEFT

@@ -313,6 +313,10 @@ def test_removing_the_photo_deletes_its_files(mario, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/candidates/photo/", {"photo": factories.png_upload()})
     assert len(stored_files()) == 2
+    assert b'href="/candidates/photo/remove/"' in client.get("/candidates/cv/").content
+    asked = client.get("/candidates/photo/remove/")  # the page's button asks first
+    assert b"Remove your photo?" in asked.content
+    assert len(stored_files()) == 2
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post("/candidates/photo/remove/").status_code == 302
     assert stored_files() == []

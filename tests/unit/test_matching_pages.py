@@ -182,7 +182,19 @@ def test_the_series_page_says_what_a_changed_rule_removed_and_kept(cpi, organise
         "active": "on",
     }
 
-    response = client_for(organiser).post(f"/staff/fair-series/{monthly.pk}/", data, follow=True)
+    client = client_for(organiser)
+    url = f"/staff/fair-series/{monthly.pk}/"
+
+    asked = client.post(url, data).content.decode()  # nothing is removed before a yes
+
+    assert "Saving removes these 2 draft fairs, which the new rule no longer gives:" in asked
+    assert f"<li>{first.title}, " in asked
+    assert second.title not in asked  # it has a booth: kept, not listed
+    assert 'name="confirm_removal" value="1"' in asked
+    assert Fair.objects.filter(pk=first.pk).exists()
+    assert monthly.fairs.count() == 3
+
+    response = client.post(url, {**data, "confirm_removal": "1"}, follow=True)
 
     page = response.content.decode()
     assert "2 draft fairs the new rule no longer gives were removed." in page
