@@ -182,6 +182,34 @@ def test_the_agenda_shows_who_booked_and_a_join_button_once_the_room_opens(
     assert client_for(candidate).get(reverse("staff:agenda")).status_code == 403
 
 
+def test_a_day_with_fairs_in_two_zones_names_each_slots_zone(booth, recruiter):
+    lisbon = factories.fair(
+        status="live",
+        timezone="Europe/Lisbon",
+        starts_at=booth.fair.starts_at,
+        ends_at=booth.fair.ends_at,
+    )
+    other_booth = factories.booth(fair_=lisbon, employer_=booth.employer)
+    noon_in_rome = (timezone.localtime() + timedelta(days=1)).replace(hour=12, minute=0)
+    # Noon in Rome, then noon in Lisbon an hour later: one day in both zones.
+    for where, start in ((booth, noon_in_rome), (other_booth, noon_in_rome + timedelta(hours=1))):
+        agenda.slots_publish(
+            actor=recruiter,
+            fair_id=where.fair_id,
+            booth_id=where.pk,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=20),
+            length_minutes=20,
+        )
+
+    page = client_for(recruiter).get(reverse("staff:agenda")).content.decode()
+
+    assert "(times in each fair's zone)" in page
+    assert "times in Europe/Rome" not in page
+    assert f"{lisbon.title} · Europe/Lisbon" in page
+    assert page.count("12:00–12:20") == 2
+
+
 def test_the_organiser_sees_how_the_fairs_bookings_went(booth, recruiter, organiser):
     slots = publish(recruiter, booth, count=3)
     people = [factories.user() for _ in slots]
