@@ -185,6 +185,7 @@ def world(cpi, organiser) -> World:
                 Visit("fair with the CPI's help desk", f"/fairs/{fair.pk}/"),
                 Visit("delete a CV version", f"/candidates/cv/{version.pk}/delete/"),
                 Visit("stop sharing the CV", f"/candidates/cv/shares/{employer.pk}/stop/"),
+                Visit("remove the photo", "/candidates/photo/remove/"),
                 Visit("my data", "/candidates/my-data/"),
                 Visit("delete my account", "/candidates/account/delete/"),
                 Visit("the staff area, refused", "/staff/", 403),

@@ -54,7 +54,7 @@ async def test_hello_says_who_i_am(recruiter):
 
 
 async def test_bad_frames_get_error_codes_and_the_socket_survives(recruiter):
-    async with ws_client(recruiter) as ws:
+    async with ws_client(recruiter, query="lang=en") as ws:
         assert (await ws.connect())[0]
         await ws.send_to(text_data="{not json")
         assert (await ws.receive_json_from())["error"]["code"] == "protocol.invalid_json"
