@@ -37,9 +37,6 @@ from signaling.protocol import (
 from signaling.ratelimit import TokenBucket
 
 logger = logging.getLogger(__name__)
-# An oversized frame's id is read only up to this size: past it, parsing costs more than the
-# reply is worth to a client that broke the limit by that much.
-ID_READ_MAX_BYTES = 1 << 20
 
 
 class FairConsumer(AsyncWebsocketConsumer):
@@ -109,20 +106,20 @@ class FairConsumer(AsyncWebsocketConsumer):
     async def _receive(self, text_data: str | None) -> None:
         request_id: str | None = None
         try:
-            if text_data is None:
-                raise ProtocolError("protocol.invalid_json", _("Send text frames with JSON."))
-            size = len(text_data.encode())
-            if size > settings.WS_MAX_MESSAGE_BYTES:
-                raise ProtocolError(
-                    "protocol.too_large",
-                    _("The frame is larger than %(limit)s bytes.")
-                    % {"limit": settings.WS_MAX_MESSAGE_BYTES},
-                    frame_request_id(text_data) if size <= ID_READ_MAX_BYTES else None,
-                )
+            # Counted first: a refusal of any kind costs a token, so none is free to repeat.
             if not self.bucket.take():
                 raise ProtocolError(
                     "protocol.rate_limited",
                     _("Too many messages at once: wait a moment and try again."),
+                    frame_request_id(text_data or ""),
+                )
+            if text_data is None:
+                raise ProtocolError("protocol.invalid_json", _("Send text frames with JSON."))
+            if len(text_data.encode()) > settings.WS_MAX_MESSAGE_BYTES:
+                raise ProtocolError(
+                    "protocol.too_large",
+                    _("The frame is larger than %(limit)s bytes.")
+                    % {"limit": settings.WS_MAX_MESSAGE_BYTES},
                     frame_request_id(text_data),
                 )
             envelope, payload = parse_frame(text_data)

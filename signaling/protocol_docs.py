@@ -33,8 +33,9 @@ Every frame is one JSON object in a text frame, at most 64 KiB (UTF-8 bytes).
   `id` is chosen by the client (1–64 characters) and comes back on the reply.
 - **Reply** (server → client, exactly one per request): `{{"v": 1, "id": "c17", "ok": true,
   "data": {{…}}}}` or `{{"v": 1, "id": "c17", "ok": false, "error": {{"code": "…", "message": "…"}}}}`.
-  `id` is `null` only when the request was too broken to read one (a frame refused for its rate,
-  or for a size up to 1 MiB, still gets its id).
+  `id` is `null` when the request was too broken to read one. A frame refused unparsed (over
+  the rate or the size) still gets its id if its first 256 characters name it, as
+  `{{"v": 1, "id": …}}` does.
 - **Event** (server → client, unsolicited): `{{"v": 1, "event": "namespace.what_happened",
   "data": {{…}}}}`.
 

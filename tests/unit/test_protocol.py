@@ -9,6 +9,7 @@ from signaling.protocol import (
     EVENTS,
     FairWatch,
     ProtocolError,
+    frame_request_id,
     parse_frame,
 )
 from signaling.protocol_docs import render_protocol_doc
@@ -68,3 +69,11 @@ def test_pages_with_a_socket_carry_the_protocol_constants_for_the_client():
         "events": sorted(EVENTS),
         "errors": sorted(ERROR_CODES),
     }
+
+
+def test_a_refused_frames_id_is_read_from_its_start_only():
+    huge = '{"v": 1, "id": "c1", "type": "session.hello", "data": {"x": "' + "a" * 1_000_000
+    assert frame_request_id(huge) == "c1"  # even unterminated: nothing past the start is read
+    assert frame_request_id('{"data": {"x": "' + "a" * 300 + '"}, "id": "late"}') is None
+    assert frame_request_id('{"v": 1, "id": "' + "a" * 65 + '"}') is None  # not a valid id
+    assert frame_request_id("") is None
