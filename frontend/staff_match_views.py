@@ -91,16 +91,27 @@ def series_edit(request: HttpRequest, series_id: int | None = None) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         series = form.save(commit=False)
         to_remove = off_schedule_drafts(series=series).untouched
-        if to_remove and request.POST.get("confirm_removal") != "1":
-            # Removing drafts cannot be undone: the same form again, saying which, to confirm.
+        removal = ",".join(str(fair.pk) for fair in to_remove)
+        if to_remove and request.POST.get("confirm_removal") != removal:
+            # Removing drafts cannot be undone: the same form again, naming them, to confirm
+            # exactly those (another rule on this page asks again).
             return render(
                 request,
                 "frontend/staff/form.html",
-                {"form": form, "title": title, "multipart": False, "to_remove": to_remove},
+                {
+                    "form": form,
+                    "title": title,
+                    "multipart": False,
+                    "to_remove": to_remove,
+                    "removal": removal,
+                },
             )
         try:
             saved = series_save(
-                actor=user, series=series, sectors=list(form.cleaned_data["sectors"])
+                actor=user,
+                series=series,
+                sectors=list(form.cleaned_data["sectors"]),
+                removal_confirmed=[fair.pk for fair in to_remove],
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)  # type: ignore[arg-type]

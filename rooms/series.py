@@ -9,9 +9,11 @@ worked on (no booth, no slot) and names the others.
 
 import calendar
 import zoneinfo
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -129,17 +131,23 @@ class SeriesSaved:
 
 @transaction.atomic
 def series_save(
-    *, actor: User, series: FairSeries, sectors: list[SectorSection], now: datetime | None = None
+    *,
+    actor: User,
+    series: FairSeries,
+    sectors: list[SectorSection],
+    removal_confirmed: Collection[int] = (),
+    now: datetime | None = None,
 ) -> SeriesSaved:
     """Create or change a series, drop the drafts its rule no longer gives, then create its
-    next fairs at once."""
+    next fairs at once. The drafts dropped must be exactly those the organiser confirmed
+    (`off_schedule_drafts(...).untouched`): if others would go, nothing is saved."""
     require(actor, Perm.FAIR_CREATE, series.organiser)
     now = now or timezone.now()
     series.full_clean()
     series.save()
     series.sectors.set(sectors)
     audit_record(actor=actor, action="rooms.fair_series.saved", obj=series)
-    removed, kept = _drop_off_schedule(actor, series, now)
+    removed, kept = _drop_off_schedule(actor, series, now, set(removal_confirmed))
     series_extend(series_id=series.pk, now=now)
     return SeriesSaved(series, removed, kept)
 
@@ -184,8 +192,17 @@ def off_schedule_drafts(
     return found
 
 
-def _drop_off_schedule(actor: User, series: FairSeries, now: datetime) -> tuple[int, list[Fair]]:
+def _drop_off_schedule(
+    actor: User, series: FairSeries, now: datetime, confirmed: set[int]
+) -> tuple[int, list[Fair]]:
     found = off_schedule_drafts(series=series, now=now, lock=True)
+    if {fair.pk for fair in found.untouched} != confirmed:
+        raise ValidationError(
+            _(
+                "The draft fairs this change removes are not the ones confirmed (the series "
+                "changed meanwhile): check them and save again."
+            )
+        )
     for fair in found.untouched:
         audit_record(actor=actor, action="rooms.fair.removed_from_series", obj=fair)
         fair.delete()

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation, User
@@ -131,7 +132,17 @@ def test_a_changed_rule_removes_the_untouched_drafts_it_no_longer_gives(cpi, org
     DismissedProposal.objects.create(fair=third, vacancy=factories.vacancy(factories.employer()))
     monthly.weekday = 2  # first Wednesdays from now on
 
-    saved = series_save(actor=organiser, series=monthly, sectors=[factories.sector("K")], now=now)
+    with pytest.raises(ValidationError, match="not the ones confirmed"):
+        series_save(actor=organiser, series=monthly, sectors=[factories.sector("K")], now=now)
+    assert Fair.objects.filter(pk=first.pk).exists()
+
+    saved = series_save(
+        actor=organiser,
+        series=monthly,
+        sectors=[factories.sector("K")],
+        removal_confirmed=[first.pk],
+        now=now,
+    )
 
     assert saved.removed == 1
     assert [fair.pk for fair in saved.kept_off_schedule] == [second.pk, third.pk]
@@ -190,11 +201,17 @@ def test_the_series_page_says_what_a_changed_rule_removed_and_kept(cpi, organise
     assert "Saving removes these 2 draft fairs, which the new rule no longer gives:" in asked
     assert f"<li>{first.title}, " in asked
     assert second.title not in asked  # it has a booth: kept, not listed
-    assert 'name="confirm_removal" value="1"' in asked
+    untouched = monthly.fairs.exclude(pk=second.pk).order_by("starts_at")
+    removal = ",".join(str(pk) for pk in untouched.values_list("pk", flat=True))
+    assert f'name="confirm_removal" value="{removal}"' in asked
     assert Fair.objects.filter(pk=first.pk).exists()
     assert monthly.fairs.count() == 3
+    # A confirmation of other drafts (another rule's, or before the series changed) asks again.
+    again = client.post(url, {**data, "confirm_removal": str(first.pk)})
+    assert "Saving removes" in again.content.decode()
+    assert monthly.fairs.count() == 3
 
-    response = client.post(url, {**data, "confirm_removal": "1"}, follow=True)
+    response = client.post(url, {**data, "confirm_removal": removal}, follow=True)
 
     page = response.content.decode()
     assert "2 draft fairs the new rule no longer gives were removed." in page
