@@ -32,8 +32,8 @@ ATECO_CLASSIFICATIONS = {
     "2025": SectorSection.Classification.NACE_REV2_1_ATECO_2025,
 }
 NACE_VERSION = {"2007": "NACE Rev. 2", "2025": "NACE Rev. 2.1"}
-# ASCII digits only: \d alone takes any script's digits ("²"), which int() and the model's check
-# constraint refuse.
+# ASCII digits only: \d alone takes any script's decimal digits ("٣"), which the model's check
+# constraint and the codes' registers refuse.
 ATECO_CODE = re.compile(r"^(\d{2})\.\d{2}(\.\d{1,2})?$", re.ASCII)
 CP2011_CODE = re.compile(r"^\d(\.\d{1,2}){0,5}$", re.ASCII)
 ISCO08_CODE = re.compile(r"^\d{4}$", re.ASCII)
@@ -257,14 +257,21 @@ def _check_record(raw: RawVacancy, source_ref: str, title: str, problems: list[P
         problems.append(problem("too_many_positions", limit=MAX_POSITIONS, value=raw.positions))
     if raw.published_at is None:
         problems.append(problem("missing_publication"))
-    elif not READABLE_TIMES[0] <= raw.published_at <= READABLE_TIMES[1]:
+        return
+    try:
+        # Its day in Italy, as expiry days are; a time that is a day in no year 1 to 9999 (there,
+        # or in UTC) is refused.
+        published_on = timezone.localdate(raw.published_at)
+    except (OverflowError, ValueError):
+        published_on = None
+    if published_on is None or not READABLE_TIMES[0] <= raw.published_at <= READABLE_TIMES[1]:
         problems.append(problem("bad_publication", value=str(raw.published_at)))
-    elif raw.expires_on is not None and raw.expires_on < timezone.localdate(raw.published_at):
+    elif raw.expires_on is not None and raw.expires_on < published_on:
         problems.append(
             problem(
                 "expiry_before_publication",
                 expiry=str(raw.expires_on),
-                published=str(timezone.localdate(raw.published_at)),
+                published=str(published_on),
             )
         )
 

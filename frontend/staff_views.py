@@ -425,15 +425,10 @@ def agenda_page(request: HttpRequest) -> HttpResponse:
     once the room is open."""
     start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     slots = agenda_of(user=_user(request), since=start, until=start + timedelta(days=AGENDA_DAYS))
-    # A day may hold fairs in several zones: each slot then names its own.
-    slot_days = [
-        (day, day_slots, sorted({slot.fair.timezone for slot in day_slots}))
-        for day, day_slots in slots_by_day(slots)
-    ]
     return render(
         request,
         "frontend/staff/agenda.html",
-        {"slot_days": slot_days, "days": AGENDA_DAYS},
+        {"slot_days": slots_by_day(slots), "days": AGENDA_DAYS},
     )
 
 

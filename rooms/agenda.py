@@ -207,14 +207,17 @@ def _lock_user(user: User) -> None:
     User.objects.select_for_update().get(pk=user.pk)
 
 
-def _locked_slots(slot_ids: list[int]) -> dict[int, Slot]:
+def _locked_slots(slot_ids: list[int], *, drafts: bool = False) -> dict[int, Slot]:
+    """The slots, locked in id order; those of fairs taken back to draft only with `drafts`
+    (to give a booking up: nothing is offered there, but nobody is held to it)."""
     slots = (
         Slot.objects.select_for_update(of=("self",))
         .select_related("fair", "booth__fair", "booth__employer", "office", "vacancy")
         .filter(pk__in=slot_ids)
-        .exclude(fair__status=Fair.Status.DRAFT)
         .order_by("pk")
     )
+    if not drafts:
+        slots = slots.exclude(fair__status=Fair.Status.DRAFT)
     return {slot.pk: slot for slot in slots}
 
 
@@ -400,7 +403,7 @@ def booking_cancel(*, actor: User, booking_id: int, now: datetime | None = None)
     slot_id, candidate_id = found
     if candidate_id == actor.pk:
         _lock_user(actor)
-    slot = _locked_slots([slot_id]).get(slot_id) or _fair_not_open()
+    slot = _locked_slots([slot_id], drafts=True)[slot_id]
     booking = _locked_booking(booking_id, slot_id)
     booking.slot = slot
     if not can(actor, Perm.BOOKING_CANCEL, booking):
@@ -454,12 +457,11 @@ def bookings_release_for_erasure(*, user: User, now: datetime) -> int:
     """The person's account is being deleted (in the caller's transaction): their upcoming
     bookings are cancelled, whatever the cut-off, and each slot goes to the waitlist or opens."""
     upcoming = dict(
-        Booking.objects.filter(candidate=user, state=Booking.State.BOOKED, slot__starts_at__gt=now)
-        # A fair taken back to draft offers no slots: nothing there to hand on.
-        .exclude(slot__fair__status=Fair.Status.DRAFT)
-        .values_list("pk", "slot_id")
+        Booking.objects.filter(
+            candidate=user, state=Booking.State.BOOKED, slot__starts_at__gt=now
+        ).values_list("pk", "slot_id")
     )
-    slots = _locked_slots(sorted(set(upcoming.values())))
+    slots = _locked_slots(sorted(set(upcoming.values())), drafts=True)
     for booking_id, slot_id in upcoming.items():
         booking = _locked_booking(booking_id, slot_id)
         booking.slot = slots[slot_id]
@@ -614,6 +616,8 @@ def _fill_from_waitlist(
     act on it, so it stays free for anyone to take."""
     if slot.booth_id is None or slot.state != Slot.State.OPEN:
         return None
+    if slot.fair.status == Fair.Status.DRAFT:
+        return None  # a fair taken back to draft offers nothing
     if slot.starts_at - now < timedelta(minutes=settings.AGENDA_CANCEL_CUTOFF_MINUTES):
         return None
     window = _window_of(slot)

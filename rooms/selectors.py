@@ -163,11 +163,13 @@ def _held_bookings() -> "Prefetch[str, QuerySet[Booking], str]":
 
 
 def slots_by_day(slots: Iterable[Slot]) -> list[tuple[date, list[Slot]]]:
-    """Slots grouped by their day in their fair's zone, in order."""
-    days: dict[date, list[Slot]] = {}
+    """Slots grouped by their day in their fair's zone, in order; fairs in other zones on the
+    same day make groups of their own, so each group's times are read in one zone."""
+    days: dict[tuple[date, str], list[Slot]] = {}
     for slot in slots:
-        days.setdefault(slot.starts_at.astimezone(slot.fair.zone).date(), []).append(slot)
-    return list(days.items())
+        day = slot.starts_at.astimezone(slot.fair.zone).date()
+        days.setdefault((day, slot.fair.timezone), []).append(slot)
+    return [(day, day_slots) for (day, _zone), day_slots in days.items()]
 
 
 def _slots_free(now: datetime) -> QuerySet[Slot]:

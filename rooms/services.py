@@ -8,13 +8,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import Organisation, User
 from accounts.permissions import Perm, require
 from employers.models import Employer, SectorSection, Vacancy
 from fairplatform.audit import audit_record
 from fairplatform.errors import DomainError, NotFound, unique_or
-from rooms.models import Booth, Fair
+from rooms.models import Booth, Fair, Slot
 from rooms.queue_feed import announce
 from rooms.queues import queues_close
 from signaling import bus, groups
@@ -81,6 +82,20 @@ def fair_update(*, actor: User, fair: Fair, sectors: list[SectorSection], **fiel
         raise ValidationError(
             _("These booths have hours outside the new dates; change them first: %(booths)s.")
             % {"booths": ", ".join(booth.employer.legal_name for booth in outside)}
+        )
+    stranded = (
+        fair.slots.exclude(state=Slot.State.CANCELLED)
+        .filter(Q(starts_at__lt=fair.starts_at) | Q(ends_at__gt=fair.ends_at))
+        .count()
+    )
+    if stranded:
+        raise ValidationError(
+            ngettext(
+                "%(count)d interview time falls outside the new dates; cancel it first.",
+                "%(count)d interview times fall outside the new dates; cancel them first.",
+                stranded,
+            )
+            % {"count": stranded}
         )
     fair.save(update_fields=[*fields, "updated_at"])
     fair.sectors.set(sectors)

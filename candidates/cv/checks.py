@@ -59,6 +59,10 @@ ISSUES: dict[str, IssueText] = {
         _("Your date of birth “%(value)s” is not a real date."),
         _("Write it as year-month-day, e.g. 1990-05-31."),
     ),
+    "cv.birth_date_future": IssueText(
+        _("Your date of birth “%(value)s” is in the future."),
+        _("Write it as year-month-day, e.g. 1990-05-31."),
+    ),
     "cv.period_reversed": IssueText(
         _("In %(where)s the end (%(end)s) comes before the start (%(start)s)."),
         _("Swap or correct the two dates."),
@@ -221,6 +225,10 @@ def _check_dates(cv: StructuredCV, report: Report, today: date) -> None:
     birth = parse_partial_date(cv.birth_date) if cv.birth_date else None
     if cv.birth_date and birth is None:
         report.errors.append(Issue("cv.birth_date_invalid", "birth_date", {"value": cv.birth_date}))
+    elif birth is not None and _earliest(birth) > today:
+        # Nothing else is measured from it (a working age past year 9999 is no date at all).
+        report.errors.append(Issue("cv.birth_date_future", "birth_date", {"value": cv.birth_date}))
+        birth = None
     sections: list[tuple[str, str, Period]] = [
         (f"work.{i}", job.position or job.employer or _where("work", i), job.period)
         for i, job in enumerate(cv.work)

@@ -387,12 +387,12 @@ def test_a_slot_given_up_goes_to_the_next_waiting_not_back_to_who_gave_it_up(
     assert other.state == WaitlistEntry.State.BOOKED
 
 
-def test_a_booking_at_a_fair_taken_back_to_draft_cannot_change(recruiter, booth, candidate):
+def test_a_booking_at_a_fair_taken_back_to_draft_is_given_up_not_moved(recruiter, booth, candidate):
     first, second = publish(recruiter, booth, count=2)
     booking = agenda.booking_create(actor=candidate, slot_id=first.pk)
+    waiting = agenda.waitlist_join(actor=factories.user(), booth_id=booth.pk)
     booth.fair.status = Fair.Status.DRAFT
     booth.fair.save()
-    refused("agenda.fair_not_open", agenda.booking_cancel, actor=candidate, booking_id=booking.pk)
     refused(
         "agenda.fair_not_open",
         agenda.booking_reschedule,
@@ -400,6 +400,13 @@ def test_a_booking_at_a_fair_taken_back_to_draft_cannot_change(recruiter, booth,
         booking_id=booking.pk,
         slot_id=second.pk,
     )
+
+    agenda.booking_cancel(actor=candidate, booking_id=booking.pk)
+
+    booking.refresh_from_db()
+    waiting.refresh_from_db()
+    assert booking.state == Booking.State.CANCELLED
+    assert waiting.state == WaitlistEntry.State.WAITING  # a draft fair hands nothing on
 
 
 def test_a_booking_window_opens_with_a_draw_not_a_race(recruiter, booth, candidate, organiser):

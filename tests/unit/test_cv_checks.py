@@ -49,6 +49,7 @@ def test_the_legacy_generation_passes_the_same_checks():
         ({"job_end": "2031-01"}, "cv.date_in_future"),
         ({"job_start": "1999-01"}, "cv.before_working_age"),
         ({"birth_date": "1990-02-31"}, "cv.birth_date_invalid"),
+        ({"birth_date": "9990-05-01"}, "cv.birth_date_future"),
         ({"english_levels": ("B2", "B2", "B7", "B1", "B2")}, "cv.cefr_level_invalid"),
         ({"eqf_level": "9"}, "cv.eqf_level_invalid"),
         ({"extra_text": "CF RSSMRA90E31F839X"}, "cv.fiscal_code_invalid"),

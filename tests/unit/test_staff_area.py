@@ -11,6 +11,7 @@ from PIL import Image
 from accounts.models import Membership, Organisation
 from employers.models import Employer
 from fairplatform.models import AuditEntry
+from rooms import agenda
 from rooms.models import Booth, Fair
 from tests import factories
 from tests.conftest import client_for
@@ -250,6 +251,23 @@ def test_a_fair_cannot_move_away_from_its_booths_hours(organiser, cpi):
     )
     fair.refresh_from_db()
     assert fair.title == "Fiera ICT"
+
+    booth.opens_at = None
+    booth.save()
+    recruiter = factories.member(booth.employer.organisation, "recruiter")
+    agenda.slots_publish(
+        actor=recruiter,
+        fair_id=fair.pk,
+        booth_id=booth.pk,
+        starts_at=fair.starts_at,
+        ends_at=fair.starts_at + timedelta(minutes=20),
+        length_minutes=20,
+    )
+    response = client.post(edit, moved)
+    assert response.status_code == 400
+    assert "1 interview time falls outside the new dates; cancel it first." in (
+        response.content.decode()
+    )
 
 
 def test_staff_start_a_call_and_the_candidate_finds_it_on_the_home_page(candidate):

@@ -335,11 +335,15 @@ def test_expiry_before_publication_compares_days_in_italy(cpi_standin):
     cpi_standin.insert(
         row("SIL:2026/940001", at(5), published_at=published, expires_at=date(2026, 3, 9)),
         row("SIL:2026/940002", at(4), published_at=published, expires_at=date(2026, 3, 10)),
+        # A time Python reads in UTC, whose day in Italy is in year 10000.
+        row("SIL:2026/940003", at(3), published_at="9999-12-31 23:30:00+00", expires_at=None),
     )
 
     run = sync()
 
-    rejection = run.rejections.get()
+    reasons = dict(run.rejections.values_list("source_ref", "reason"))
+    assert reasons["SIL:2026/940003"] == "bad_publication"
+    rejection = run.rejections.get(source_ref="SIL:2026/940001")
     assert (rejection.source_ref, rejection.reason) == (
         "SIL:2026/940001",
         "expiry_before_publication",
