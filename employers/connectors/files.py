@@ -53,6 +53,8 @@ FILE_SOURCES = [Vacancy.Source.CLICLAVORO, Vacancy.Source.EURES]
 # A ClicLavoro vacancy has about 40 elements, an HR-Open position about 60: room for more than
 # a file of VACANCY_FILE_MAX_BYTES holds, while bounding the memory a hostile file can take.
 MAX_FILE_ELEMENTS = 1_000_000
+# The earlier codes of a ClicLavoro rectification chain, space-separated, on the vacancy.
+EARLIER_CODES = "clic_codiciprecedenti"
 
 
 class FileNotSupported(DomainError):
@@ -98,7 +100,8 @@ class XmlFileConnector:
         self.incremental = False
         self.content = content
         self.tag, self.parse = parsers[source]
-        self._chain_roots: dict[str, str] = {}  # codiceofferta → source_ref, within this file
+        # codiceofferta → (source_ref, earlier codes), within this file
+        self._chains: dict[str, tuple[str, frozenset[str]]] = {}
 
     def changes(self, start: Position | None) -> Iterator[Batch]:
         """A file that is too large, not XML or unsafe fails the run here, before any write."""
@@ -148,29 +151,36 @@ class XmlFileConnector:
 
     def _key_on_chain_root(self, raw: RawVacancy) -> None:
         """Without the intermediary's key, every rectification has a new `codiceofferta` that
-        names the one it replaces: the vacancy is keyed on the first of the chain. A file sent
-        again is found by its own code, stored as the vacancy's current or replaced one."""
+        names the one it replaces: the vacancy is keyed on the first of the chain, and keeps
+        every earlier code (`clic_codiciprecedenti`), so a file sent again, however old, finds
+        it by its own code."""
         code = raw.external_ids.get("clic_codiceofferta", "")
         previous = raw.external_ids.get("clic_codiceoffertaprecedente", "")
-        if previous and raw.source_ref == code:
-            raw.source_ref = (
-                self._chain_roots.get(previous)
-                or self._stored_chain_root(code)
-                or self._stored_chain_root(previous)
-                or previous
-            )
-        if code:
-            self._chain_roots[code] = raw.source_ref
+        if not previous or raw.source_ref != code:
+            return
+        root, earlier = (
+            self._chains.get(previous)
+            or self._stored_chain(code)
+            or self._stored_chain(previous)
+            or (previous, frozenset())
+        )
+        earlier |= {previous}
+        raw.source_ref = root
+        raw.external_ids[EARLIER_CODES] = " ".join(sorted(earlier))
+        self._chains[code] = (root, earlier)
 
-    def _stored_chain_root(self, code: str) -> str | None:
-        named = Q(external_ids__clic_codiceofferta=code) | Q(
-            external_ids__clic_codiceoffertaprecedente=code
-        )
-        return (
-            Vacancy.objects.filter(named, source=self.source)
-            .values_list("source_ref", flat=True)
-            .first()
-        )
+    def _stored_chain(self, code: str) -> tuple[str, frozenset[str]] | None:
+        """The stored vacancy whose current or earlier code this is: its key and earlier codes."""
+        candidates = Vacancy.objects.filter(
+            Q(external_ids__clic_codiceofferta=code)
+            | Q(**{f"external_ids__{EARLIER_CODES}__icontains": code}),
+            source=self.source,
+        ).values_list("source_ref", "external_ids")
+        for source_ref, external_ids in candidates:
+            earlier = frozenset(external_ids.get(EARLIER_CODES, "").split())
+            if code == external_ids.get("clic_codiceofferta") or code in earlier:
+                return source_ref, earlier
+        return None
 
 
 def cliclavoro_vacancy(vacancy: Element) -> RawVacancy:

@@ -275,10 +275,20 @@ def test_rectifications_without_the_intermediary_key_update_the_first_of_their_c
     assert vacancy.source_ref == "0000000000000000000000N10"
     assert (vacancy.title, run.updated, run.rejected) == ("Team lead Python", 1, 1)
     assert run.rejections.get().reason == "duplicate_ref"  # the older of two in one file
-    # Files sent again, the newest and older ones, find the same vacancy.
-    for again in (fourth, third, second):
-        assert imported(Vacancy.Source.CLICLAVORO, again).created == 0
-    assert Vacancy.objects.get().title == "Team lead Python"
+    fifth = cliclavoro(
+        number=14, intermediary_key=False, previous=13, title="Head of Python",
+        published="2026-03-11T09:30:00+01:00",
+    )  # fmt: skip
+    assert imported(Vacancy.Source.CLICLAVORO, fifth).updated == 1
+    # Files sent again, the newest and older ones, however far back, find the same vacancy.
+    for again in (fifth, fourth, third, second, first):
+        run = imported(Vacancy.Source.CLICLAVORO, again)
+        assert (run.created, run.updated, run.unchanged) == (0, 0, 1)
+    vacancy = Vacancy.objects.get()
+    assert vacancy.title == "Head of Python"
+    assert vacancy.external_ids["clic_codiciprecedenti"].split() == [
+        f"0000000000000000000000N{n}" for n in (10, 11, 12, 13)
+    ]
 
 
 def billion_laughs() -> str:
