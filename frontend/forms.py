@@ -51,11 +51,28 @@ class StyledForm(forms.Form):
             widget.attrs.setdefault("class", css)
 
 
+# The browser's own pickers read and write ISO values only, whatever the page's language: a
+# value in the locale's format ("01/12/2026") shows as an empty field, and saving an unchanged
+# form then fails as if it were blank.
 class LocalDateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
     def __init__(self) -> None:
         super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+class DayInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+class ClockInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self) -> None:
+        super().__init__(format="%H:%M")
 
 
 def codes_from_text(text: str) -> list[str]:
@@ -321,13 +338,11 @@ class SlotSeriesForm(StyledForm):
     """A series of interview slots on one day, typed in the fair's zone."""
 
     fair = forms.ModelChoiceField(label=_("Fair"), queryset=Fair.objects.none())
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    first_start = forms.TimeField(
-        label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    day = forms.DateField(label=_("Day"), widget=DayInput())
+    first_start = forms.TimeField(label=_("From"), widget=ClockInput())
     last_end = forms.TimeField(
         label=_("To"),
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        widget=ClockInput(),
         help_text=_("The last slot ends by this time."),
     )
     length_minutes = forms.IntegerField(

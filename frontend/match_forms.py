@@ -10,6 +10,8 @@ from employers.models import SectorSection, Vacancy
 from employers.places import place_choices
 from frontend.forms import (
     COMMON_ZONES,
+    ClockInput,
+    DayInput,
     StyledForm,
     codes_from_text,
     nuts_codes_field,
@@ -47,8 +49,8 @@ class FairSeriesForm(forms.ModelForm[FairSeries]):
         ]
         widgets = {
             "sectors": forms.CheckboxSelectMultiple,
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "start_time": forms.TimeInput(attrs={"type": "time"}),
+            "starts_on": DayInput(),
+            "start_time": ClockInput(),
             "timezone": forms.Select(choices=[(zone, zone) for zone in COMMON_ZONES]),
         }
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from accounts.models import Membership, Organisation, User
 from accounts.services import candidate_register
@@ -217,6 +218,16 @@ def test_the_series_page_says_what_a_changed_rule_removed_and_kept(cpi, organise
     assert "2 draft fairs the new rule no longer gives were removed." in page
     assert f"so it was kept: {second.title}" in page
     assert not Fair.objects.filter(pk=first.pk).exists()
+
+
+def test_the_series_form_fills_its_date_and_time_pickers_in_italian_too(cpi, organiser):
+    monthly = series(cpi)
+    with translation.override("it"):
+        url = reverse("staff:series_edit", args=[monthly.pk])
+        page = client_for(organiser).get(url).content.decode()
+    # The browser's pickers read ISO only: "01/12/2026" would show as an empty field.
+    assert f'value="{monthly.starts_on.isoformat()}"' in page
+    assert f'value="{monthly.start_time:%H:%M}"' in page
 
 
 def test_beat_extends_the_series_every_day(cpi):
