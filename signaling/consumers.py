@@ -23,6 +23,7 @@ from signaling import groups
 from signaling.handlers import DEFERRED, load_handlers
 from signaling.handlers import presentation as presentations
 from signaling.handlers.interview import forget as forget_interview
+from signaling.handlers.roles import staff_groups_refused
 from signaling.liveness import heartbeat_start
 from signaling.protocol import (
     SIGNED_OUT_CLOSE_CODE,
@@ -187,6 +188,16 @@ class FairConsumer(AsyncWebsocketConsumer):
         session = self.scope.get("session")
         if session is not None and session.session_key == message["session_key"]:
             await self.close(code=SIGNED_OUT_CLOSE_CODE)
+
+    async def roles_changed(self, _message: dict[str, Any]) -> None:
+        """The person's roles changed (signaling.receivers): the subscriptions a role granted
+        are checked again, and those no longer allowed are dropped. Commands re-check roles
+        on every frame already."""
+        refused = await database_sync_to_async(staff_groups_refused)(
+            self.user, list(self.groups_joined)
+        )
+        for group in refused:
+            await self.leave_group(group)
 
     async def queue_order(self, message: dict[str, Any]) -> None:
         """A booth's line changed: this socket works out its own user's place (queue_feed)."""

@@ -1,4 +1,7 @@
-"""The only place that builds channel-layer group names (ASCII, dots, under 100 characters)."""
+"""The only place that builds channel-layer group names (ASCII, dots, under 100 characters),
+and reads them back."""
+
+import re
 
 
 def fair(fair_id: int) -> str:
@@ -41,3 +44,12 @@ def presentation(booth_id: int) -> str:
 def presentation_staff(booth_id: int) -> str:
     """The booth's presenting sockets: viewers' questions and raised hands."""
     return f"presentation.{booth_id}.staff"
+
+
+_STAFF_GROUP = re.compile(r"^(queue|fair)\.(\d+)\.staff$")
+
+
+def staff_group_subject(group: str) -> tuple[str, int] | None:
+    """("queue", booth id) or ("fair", fair id) for a group that a role grants, else None."""
+    found = _STAFF_GROUP.match(group)
+    return (found.group(1), int(found.group(2))) if found else None

@@ -48,7 +48,9 @@ frames over that get `protocol.rate_limited` and are otherwise ignored.
 The server keeps nothing for a connection beyond its subscriptions and the calls it joined:
 after a reconnect, the client sends its `fair.watch`, `queue.watch`, `queue.console` and
 `interview.join` requests again (`queue.mine` re-reads a pending call). Events are published only after the database
-transaction that caused them has committed.
+transaction that caused them has committed. Roles are checked on every request; when a
+person's roles change, their sockets also drop the subscriptions a role granted
+(`queue.console`, a fair's `queue.stats`) that the new roles do not allow.
 
 Pages with a socket embed the lists below (`frontend/_socket.html`) and `ws-client.js` refuses
 any name not in them; other clients can read them as JSON at `/protocol.json`.

@@ -101,12 +101,12 @@ def _watch(user: User, booth_id: int) -> dict[str, Any]:
     return _state_for(user, booth.pk)
 
 
-def _authorise_console(user: User, booth_id: int) -> None:
+def authorise_console(user: User, booth_id: int) -> None:
     require(user, Perm.BOOTH_EDIT, access_booth(actor=user, booth_id=booth_id))
 
 
 def _console(user: User, booth_id: int) -> dict[str, Any]:
-    _authorise_console(user, booth_id)
+    authorise_console(user, booth_id)
     return queue_line(snapshot=queue_snapshot(booth_id=booth_id)).model_dump(mode="json")
 
 
@@ -114,7 +114,7 @@ def _console(user: User, booth_id: int) -> dict[str, Any]:
 async def console(conn: Connection, payload: QueueConsole) -> dict[str, Any]:
     # Checked before subscribing, as nothing of the line may reach a stranger's socket, and
     # again with the snapshot taken after it, so no change between the two is lost.
-    await database_sync_to_async(_authorise_console)(conn.user, payload.booth_id)
+    await database_sync_to_async(authorise_console)(conn.user, payload.booth_id)
     await conn.join_group(groups.queue_staff(payload.booth_id))
     try:
         line: dict[str, Any] = await database_sync_to_async(_console)(conn.user, payload.booth_id)

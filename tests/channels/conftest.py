@@ -56,3 +56,17 @@ def groups_joined(monkeypatch):
 
     monkeypatch.setattr(FairConsumer, "join_group", spy)
     return joined
+
+
+@pytest.fixture
+def groups_left(monkeypatch):
+    """Every group a socket of this test leaves."""
+    left: list[str] = []
+    original = FairConsumer.leave_group
+
+    async def spy(self, group):
+        left.append(group)
+        await original(self, group)
+
+    monkeypatch.setattr(FairConsumer, "leave_group", spy)
+    return left

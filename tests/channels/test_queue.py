@@ -1,5 +1,6 @@
 """Booth queues over the socket, through the full ASGI app on the real Redis layer."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -120,6 +121,24 @@ async def test_queue_refusals_carry_codes(booth, recruiter, groups_joined):
         assert not [f for f in await drain(other) if f.get("event") == "queue.line"]
     state = await database_sync_to_async(QueueEntry.objects.get)(pk=entry["entry_id"])
     assert state.state == "left"
+
+
+async def test_a_recruiter_whose_role_ends_stops_receiving_the_line(booth, recruiter, groups_left):
+    anna = await database_sync_to_async(factories.user)(name="Anna")
+    async with ws_client(anna) as cand, ws_client(recruiter) as rec:
+        assert (await cand.connect())[0] and (await rec.connect())[0]
+        assert (await request(rec, "queue.console", {"booth_id": booth.pk}))["ok"]
+        await database_sync_to_async(recruiter.memberships.all().delete)()
+
+        for _ in range(100):
+            if groups.queue_staff(booth.pk) in groups_left:
+                break
+            await asyncio.sleep(0.05)
+        assert groups_left == [groups.queue_staff(booth.pk)]
+        await request(cand, "queue.join", {"booth_id": booth.pk})
+        assert not [f for f in await drain(rec) if f.get("event") == "queue.line"]
+        refused = await request(rec, "queue.console", {"booth_id": booth.pk})
+        assert refused["error"]["code"] == "permission.denied"
 
 
 async def test_a_booth_page_sees_its_line_open_when_the_fair_goes_live():
