@@ -15,6 +15,7 @@ from fairplatform.errors import Forbidden
 
 Actor = User | AnonymousUser
 Role = Membership.Role
+PUBLIC_OFFICES = frozenset({Organisation.Kind.CPI, Organisation.Kind.EURES})
 
 
 class Perm(StrEnum):
@@ -83,7 +84,13 @@ def _can_create_staff(user: Actor, organisation: Organisation) -> bool:
 
 
 def _is_organiser_anywhere(user: Actor) -> bool:
-    return user.is_authenticated and any(m.role == Role.ORGANISER for m in _memberships(user))
+    """An organiser at a public office (CPI or EURES): the regional powers (onboarding any
+    employer, the vacancy sources, pre-selecting for any vacancy) are the public service's, not
+    a private operator's, however its roles are named."""
+    return user.is_authenticated and any(
+        m.role == Role.ORGANISER and m.organisation.kind in PUBLIC_OFFICES
+        for m in _memberships(user)
+    )
 
 
 def _can_view_fair(user: Actor, fair: Any) -> bool:
@@ -132,8 +139,7 @@ def _is_cpi_staff(user: Actor, _obj: object = None) -> bool:
     """Organisers and operators of a public employment service (CPI or EURES): a role at a
     private operator, however named, does not open every candidate's CV."""
     return user.is_authenticated and any(
-        m.role in (Role.ORGANISER, Role.CPI_OPERATOR)
-        and m.organisation.kind in (Organisation.Kind.CPI, Organisation.Kind.EURES)
+        m.role in (Role.ORGANISER, Role.CPI_OPERATOR) and m.organisation.kind in PUBLIC_OFFICES
         for m in _memberships(user)
     )
 

@@ -118,3 +118,22 @@ def test_only_staff_of_a_public_employment_service_may_review_cvs():
     assert can(cpi_operator, Perm.CV_REVIEW)
     assert can(eures_organiser, Perm.CV_REVIEW)
     assert not can(private_organiser, Perm.CV_REVIEW)
+
+
+def test_a_private_operators_organiser_has_no_regional_powers():
+    private_organiser = factories.member(factories.organisation("private_operator"), "organiser")
+    eures_organiser = factories.member(factories.organisation("eures"), "organiser")
+    employer = factories.employer()
+    vacancy = factories.vacancy(employer)
+    for perm, obj in [
+        (Perm.STAFF_ACCOUNT_CREATE, employer.organisation),  # and so a role at any employer
+        (Perm.EMPLOYER_CREATE, None),
+        (Perm.VACANCY_IMPORT, None),
+        (Perm.VACANCY_PRESELECT, vacancy),
+        (Perm.VACANCY_EDIT, vacancy),
+    ]:
+        assert can(eures_organiser, perm, obj), perm
+        assert not can(private_organiser, perm, obj), perm
+    client = client_for(private_organiser)
+    page = reverse("staff:staff_account_new", args=[employer.organisation.pk])
+    assert client.get(page).status_code == 404
