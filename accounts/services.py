@@ -67,9 +67,19 @@ def staff_account_create(
     phone: str | None = None,
 ) -> tuple[User, bool]:
     """A staff member of an organisation, and whether the account is new: a new one sets its
-    password through the reset link; an existing one (same email) just gains the role."""
+    password through the reset link; an existing staff account (same email) gains the role. A
+    candidate's own account is never turned into staff by somebody else."""
     require(actor, Perm.STAFF_ACCOUNT_CREATE, organisation)
     user = User.objects.filter(email__iexact=email).first()
+    if user is not None and not user.memberships.exists():
+        raise ValidationError(
+            {
+                "email": _(
+                    "This email belongs to an account without a staff role, which cannot be "
+                    "given one here. Use the person's work email."
+                )
+            }
+        )
     created = user is None
     if user is None:
         # A random password nobody knows: Django's reset form skips unusable ones, and the

@@ -355,7 +355,7 @@ def staff_account_new(request: HttpRequest, organisation_id: int) -> HttpRespons
     form.fields["role"].choices = [c for c in Membership.Role.choices if c[0] in allowed_roles]  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         try:
-            person, created = staff_account_create(
+            _person, created = staff_account_create(
                 actor=user, organisation=organisation, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -367,9 +367,9 @@ def staff_account_new(request: HttpRequest, organisation_id: int) -> HttpRespons
                 )
             else:
                 done = _(
-                    "%(name)s already had an account with this email: they now have this role "
-                    "too, and sign in as before."
-                ) % {"name": person.full_name}
+                    "This person already had a staff account with this email: they now have "
+                    "this role too, and sign in as before."
+                )
             messages.success(request, done)
             return redirect("staff:dashboard")
     status = 400 if form.is_bound else 200

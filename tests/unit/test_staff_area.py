@@ -202,18 +202,38 @@ def test_organiser_creates_a_recruiter_account_who_can_then_reset_the_password(
     assert "/accounts/password/reset/" in mailoutbox[0].body
 
 
-def test_adding_someone_who_already_has_an_account_says_so(organiser):
-    existing = factories.user(email="rita@example.org", name="Rita Recruiter")
+def test_adding_someone_who_already_has_a_staff_account_says_so(organiser):
+    other_employer = factories.employer()
+    existing = factories.member(
+        other_employer.organisation, "recruiter", email="rita@example.org", name="Rita Recruiter"
+    )
     employer = factories.employer()
     response = client_for(organiser).post(
         reverse("staff:staff_account_new", args=[employer.organisation_id]),
         {"full_name": "Rita R.", "email": "RITA@example.org", "role": "recruiter"},
         follow=True,
     )
-    assert b"Rita Recruiter already had an account" in response.content
-    assert existing.memberships.get().organisation == employer.organisation
+    assert b"already had a staff account with this email" in response.content
+    assert b"Rita Recruiter" not in response.content  # nobody's name is given away
+    assert {m.organisation for m in existing.memberships.all()} == {
+        other_employer.organisation,
+        employer.organisation,
+    }
     existing.refresh_from_db()
     assert existing.check_password(factories.PASSWORD)  # their password is untouched
+
+
+def test_a_candidates_account_is_not_turned_into_staff(organiser):
+    candidate = factories.user(email="anna@example.org", name="Anna Candidata")
+    employer = factories.employer()
+    admin = factories.member(employer.organisation, "employer_admin")
+    response = client_for(admin).post(
+        reverse("staff:staff_account_new", args=[employer.organisation_id]),
+        {"full_name": "Anna", "email": "anna@example.org", "role": "recruiter"},
+    )
+    assert response.status_code == 400
+    assert b"Use the person&#x27;s work email." in response.content
+    assert not candidate.memberships.exists()
 
 
 def test_organiser_edits_a_fair_and_a_bad_edit_changes_nothing(organiser, cpi):
