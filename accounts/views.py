@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,8 +34,9 @@ def signup(request: HttpRequest) -> HttpResponse:
                 preferred_language=get_language() or "it",
                 share_with_employers=data["share_with_employers"],
             )
-        except IntegrityError:
-            # Two sign-ups with the same email or number at once: the form's check ran for both.
+        except (IntegrityError, ValidationError):
+            # Two sign-ups with the same email or number at once: the form's check ran for both,
+            # and the second fails at the model's check or at the database's constraint.
             form.add_error(
                 None, _("An account with this email or mobile number exists. Sign in instead.")
             )

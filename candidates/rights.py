@@ -141,10 +141,12 @@ def _version(version: CVVersion, owner: User) -> dict[str, Any]:
 def _who(user: User | None, owner: User) -> str:
     """The candidate sees which organisation read their CV; staff names stay with the office."""
     if user is None:
-        return "deleted account"
+        return str(_("a deleted account"))
     if user.pk == owner.pk:
-        return "you"
-    return ", ".join(sorted({m.organisation.name for m in user.memberships.all()})) or "staff"
+        return str(_("you"))
+    return ", ".join(sorted({m.organisation.name for m in user.memberships.all()})) or str(
+        _("platform staff")
+    )
 
 
 def _interviews(user: User) -> list[dict[str, Any]]:

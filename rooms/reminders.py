@@ -215,6 +215,12 @@ def _send_one(note: Notification, final_attempt: bool, retry: list[int]) -> str:
     except SendError as exc:
         note.last_error = str(exc)[:500]
         note.state = State.FAILED
+    except Exception as exc:
+        # A message that cannot even be built fails alone: the rest of its batch goes out, and
+        # it is not retried for ever.
+        logger.exception("Notification %s could not be sent", note.pk)
+        note.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        note.state = State.FAILED
     note.save(
         update_fields=[
             "state",
@@ -265,7 +271,8 @@ def subject(note: Notification) -> str:
         Kind.REMINDER_SOON: _("Your interview with %(who)s starts soon"),
         Kind.ROOM_OPEN: _("Your interview with %(who)s is open"),
     }
-    return subjects[Kind(note.kind)] % {"who": slot.counterpart_name}
+    # One line: a name typed with a line break would make the email's header refuse it.
+    return " ".join((subjects[Kind(note.kind)] % {"who": slot.counterpart_name}).split())
 
 
 def text(note: Notification) -> str:

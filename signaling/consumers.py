@@ -26,6 +26,7 @@ from signaling.handlers.interview import forget as forget_interview
 from signaling.handlers.roles import staff_groups_refused
 from signaling.liveness import heartbeat_start
 from signaling.protocol import (
+    ACCOUNT_CHANGED_CLOSE_CODE,
     SIGNED_OUT_CLOSE_CODE,
     ErrorBody,
     ErrorReply,
@@ -188,6 +189,11 @@ class FairConsumer(AsyncWebsocketConsumer):
         session = self.scope.get("session")
         if session is not None and session.session_key == message["session_key"]:
             await self.close(code=SIGNED_OUT_CLOSE_CODE)
+
+    async def account_changed(self, _message: dict[str, Any]) -> None:
+        """A new password, a deactivation or a deletion (signaling.receivers): the client
+        reconnects, and the handshake lets in only a session that still holds."""
+        await self.close(code=ACCOUNT_CHANGED_CLOSE_CODE)
 
     async def roles_changed(self, _message: dict[str, Any]) -> None:
         """The person's roles changed (signaling.receivers): the subscriptions a role granted

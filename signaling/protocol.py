@@ -16,6 +16,9 @@ from fairplatform.ids import ID_MAX
 PROTOCOL_VERSION = 1
 # The socket's session signed out: the server closes with this code, the client stays closed.
 SIGNED_OUT_CLOSE_CODE = 4001
+# The account's password changed, or it was deactivated or deleted: every socket of the person
+# closes with this code and reconnects, which signs in again only where the session still holds.
+ACCOUNT_CHANGED_CLOSE_CODE = 4002
 
 
 # Database ids: positive and within PostgreSQL's bigint, so group names stay short.

@@ -3,6 +3,7 @@
 import json
 
 from signaling.protocol import (
+    ACCOUNT_CHANGED_CLOSE_CODE,
     COMMANDS,
     ERROR_CODES,
     EVENTS,
@@ -41,7 +42,9 @@ Every frame is one JSON object in a text frame, at most 64 KiB (UTF-8 bytes).
 
 An error never closes the socket: the client may go on sending. The server closes it with code
 `{SIGNED_OUT_CLOSE_CODE}` when its session signs out (the person's other devices stay connected);
-the client must not reconnect then. Each connection may send
+the client must not reconnect then. It closes every socket of a person with code
+`{ACCOUNT_CHANGED_CLOSE_CODE}` when the account's password changes or it is deactivated or deleted: the
+client reconnects as after any drop, and the handshake lets in only sessions still valid. Each connection may send
 `WS_RATE_LIMIT_PER_SECOND` frames a second on average (bursts up to `WS_RATE_LIMIT_BURST`);
 frames over that get `protocol.rate_limited` and are otherwise ignored.
 

@@ -6,14 +6,16 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
+from fairplatform.asgi import application
 from rooms.models import Fair
 from rooms.services import fairs_advance_status
-from signaling.protocol import SIGNED_OUT_CLOSE_CODE
+from signaling.protocol import ACCOUNT_CHANGED_CLOSE_CODE, SIGNED_OUT_CLOSE_CODE
 from tests import factories
 from tests.channels.conftest import ws_client
 
@@ -193,6 +195,36 @@ async def test_signing_out_closes_that_sessions_sockets_and_no_other():
         closed = await phone.receive_output(timeout=5)
         assert closed == {"type": "websocket.close", "code": SIGNED_OUT_CLOSE_CODE}
         assert (await request(laptop, "session.hello", {}))["ok"]
+
+
+@pytest.mark.parametrize("change", ["new password", "deactivated", "deleted"])
+async def test_an_account_change_closes_every_socket_of_the_person(change):
+    user, other = await database_sync_to_async(lambda: (factories.user(), factories.user()))()
+    async with ws_client(user) as phone, ws_client(user) as laptop, ws_client(other) as bystander:
+        for ws in (phone, laptop, bystander):
+            assert (await ws.connect())[0]
+        # A sign-in's bookkeeping is no change: the sockets stay.
+        user.last_login = timezone.now()
+        await database_sync_to_async(user.save)(update_fields=["last_login"])
+        assert (await request(phone, "session.hello", {}))["ok"]
+
+        if change == "new password":
+            user.set_password("a-new-password-2026")
+            await database_sync_to_async(user.save)()
+        elif change == "deactivated":
+            user.is_active = False
+            await database_sync_to_async(user.save)()
+        else:
+            await database_sync_to_async(user.delete)()
+
+        for ws in (phone, laptop):
+            closed = await ws.receive_output(timeout=5)
+            assert closed == {"type": "websocket.close", "code": ACCOUNT_CHANGED_CLOSE_CODE}
+        assert (await request(bystander, "session.hello", {}))["ok"]
+        # Reconnecting with the phone's session is refused at the handshake.
+        again = WebsocketCommunicator(application, "/ws/v1/", headers=phone.scope["headers"])
+        assert not (await again.connect())[0]
+        await again.disconnect()
 
 
 def _sign_out(cookie: str) -> None:

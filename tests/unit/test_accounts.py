@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.urls import reverse
 
+from accounts.forms import CandidateSignupForm
 from accounts.models import User
 from candidates.models import ConsentRecord
 from fairplatform.settings import base as base_settings
@@ -34,6 +35,18 @@ def test_candidate_signs_up_with_a_mobile_number_only_and_signs_in_with_it(clien
 
     assert authenticate(username="+39 333 7654321", password="una-password-lunga-7") == user
     assert authenticate(username="3337654321", password="wrong-password-1") is None
+
+
+def test_a_sign_up_racing_another_with_the_same_email_is_refused_with_a_message(
+    client, monkeypatch
+):
+    factories.user(email="gemma@example.org")
+    # What the racing request saw: no such account yet when its form was checked.
+    monkeypatch.setattr(CandidateSignupForm, "clean_email", lambda form: "gemma@example.org")
+    response = signup(client, email="gemma@example.org", phone="")
+    assert response.status_code == 400
+    assert "An account with this email or mobile number exists." in response.content.decode()
+    assert User.objects.filter(email__iexact="gemma@example.org").count() == 1
 
 
 def test_sign_in_page_accepts_email_in_any_case(client):

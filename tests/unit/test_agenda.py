@@ -203,6 +203,33 @@ def test_booking_confirms_by_sms_and_email_with_a_calendar_invitation(
     assert len(mail.outbox) == 1
 
 
+def test_a_message_that_cannot_be_built_fails_alone_and_names_keep_to_one_line(
+    recruiter, booth, monkeypatch
+):
+    booth.employer.legal_name = "Vesuvio\nCloud S.r.l."  # typed with a line break
+    booth.employer.save()
+    people = [factories.user(email=f"p{n}@example.org", phone=f"+39333100000{n}") for n in (1, 2)]
+    for person, slot in zip(people, publish(recruiter, booth, count=2), strict=True):
+        agenda.booking_create(actor=person, slot_id=slot.pk)
+    broken, fine = Notification.objects.filter(kind="booked", channel="email").order_by("pk")
+    original = reminders._deliver
+
+    def deliver(note, now):
+        if note.pk == broken.pk:
+            raise RuntimeError("a case nobody foresaw")
+        return original(note, now)
+
+    monkeypatch.setattr(reminders, "_deliver", deliver)
+
+    states = reminders.send_many(notification_ids=[broken.pk, fine.pk]).states
+
+    assert states == {broken.pk: "failed", fine.pk: "sent"}
+    broken.refresh_from_db()
+    assert broken.last_error == "RuntimeError: a case nobody foresaw"
+    [email] = mail.outbox
+    assert email.subject.endswith(": Vesuvio Cloud S.r.l.")  # in the recipient's language
+
+
 def test_a_message_another_worker_holds_is_skipped_and_a_batch_costs_a_query_a_message(
     recruiter, booth, django_assert_max_num_queries
 ):

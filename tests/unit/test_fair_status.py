@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -80,3 +81,21 @@ def test_no_event_leaves_a_rolled_back_transaction(
     assert callbacks == []
     assert published_events == []
     assert Fair.objects.get().status == "published"
+
+
+def test_the_home_page_gives_the_end_date_of_a_fair_over_several_days(client):
+    start = (timezone.localtime() + timedelta(days=2)).replace(hour=9, minute=0)
+    one_day = factories.fair(title="Un giorno", starts_at=start, ends_at=start + timedelta(hours=8))
+    two_days = factories.fair(
+        title="Due giorni", starts_at=start, ends_at=start + timedelta(days=1)
+    )
+    page = client.get("/").content.decode()
+
+    def card(fair):
+        return page[page.index(fair.title) : page.index("</article>", page.index(fair.title))]
+
+    def end_shown(fair):  # the end's <time> is the one without a data-zone
+        return re.search(r'<time datetime="[^"]+">([^<]+)</time>', card(fair)).group(1)
+
+    assert str(start.year) in end_shown(two_days)  # the next day's date, not only "9 a.m."
+    assert str(start.year) not in end_shown(one_day)  # the same day: the time alone
