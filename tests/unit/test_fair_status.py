@@ -95,7 +95,9 @@ def test_the_home_page_gives_the_end_date_of_a_fair_over_several_days(client):
         return page[page.index(fair.title) : page.index("</article>", page.index(fair.title))]
 
     def end_shown(fair):  # the end's <time> is the one without a data-zone
-        return re.search(r'<time datetime="[^"]+">([^<]+)</time>', card(fair)).group(1)
+        found = re.search(r'<time datetime="[^"]+">([^<]+)</time>', card(fair))
+        assert found is not None
+        return found.group(1)
 
     assert str(start.year) in end_shown(two_days)  # the next day's date, not only "9 a.m."
     assert str(start.year) not in end_shown(one_day)  # the same day: the time alone
