@@ -155,7 +155,11 @@ class FairConsumer(AsyncWebsocketConsumer):
         if "close_interview" in message:
             await forget_interview(self, message["close_interview"])
         if "close_presentation" in message:
-            self.presentations.pop(message["close_presentation"], None)
+            booth_id = message["close_presentation"]
+            self.presentations.pop(booth_id, None)
+            # A presenter's socket stops hearing this booth's viewers with the presentation.
+            if groups.presentation_staff(booth_id) in self.groups_joined:
+                await self.leave_group(groups.presentation_staff(booth_id))
 
     def defer_reply(self, on_timeout: Callable[[], DomainError]) -> None:
         request_id = self.request_id
@@ -203,7 +207,11 @@ class FairConsumer(AsyncWebsocketConsumer):
             self.user, list(self.groups_joined)
         )
         for group in refused:
-            await self.leave_group(group)
+            subject = groups.staff_group_subject(group)
+            if subject is not None and subject[0] == "presentation":
+                await presentations.stop_publishing(self, subject[1])
+            else:
+                await self.leave_group(group)
 
     async def queue_order(self, message: dict[str, Any]) -> None:
         """A booth's line changed: this socket works out its own user's place (queue_feed)."""

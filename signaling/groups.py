@@ -46,10 +46,11 @@ def presentation_staff(booth_id: int) -> str:
     return f"presentation.{booth_id}.staff"
 
 
-_STAFF_GROUP = re.compile(r"^(queue|fair)\.(\d+)\.staff$")
+_STAFF_GROUP = re.compile(r"^(queue|presentation|fair)\.(\d+)\.staff$")
 
 
 def staff_group_subject(group: str) -> tuple[str, int] | None:
-    """("queue", booth id) or ("fair", fair id) for a group that a role grants, else None."""
+    """("queue" or "presentation", booth id) or ("fair", fair id) for a group that a role
+    grants, else None."""
     found = _STAFF_GROUP.match(group)
     return (found.group(1), int(found.group(2))) if found else None

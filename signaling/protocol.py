@@ -283,7 +283,8 @@ class PresentationCandidate(Strict):
 
 
 class PresentationLeave(Strict):
-    """Stop watching; the presentation goes on."""
+    """Stop watching (the presentation goes on); from the presenting socket, stop presenting
+    (it ends for everyone, as when that socket closes)."""
 
     booth_id: Id
 

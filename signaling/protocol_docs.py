@@ -53,7 +53,8 @@ after a reconnect, the client sends its `fair.watch`, `queue.watch`, `queue.cons
 `interview.join` requests again (`queue.mine` re-reads a pending call). Events are published only after the database
 transaction that caused them has committed. Roles are checked on every request; when a
 person's roles change, their sockets also drop the subscriptions a role granted
-(`queue.console`, a fair's `queue.stats`) that the new roles do not allow.
+(`queue.console`, a fair's `queue.stats`, presenting at a booth, which then ends) that the new
+roles do not allow.
 
 Pages with a socket embed the lists below (`frontend/_socket.html`) and `ws-client.js` refuses
 any name not in them; other clients can read them as JSON at `/protocol.json`.

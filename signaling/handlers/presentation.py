@@ -164,10 +164,23 @@ async def candidate(conn: Connection, payload: PresentationCandidate) -> dict[st
 
 @command("presentation.leave")
 async def leave(conn: Connection, payload: PresentationLeave) -> dict[str, Any]:
-    record = conn.presentations.pop(payload.booth_id, None)
+    record = conn.presentations.get(payload.booth_id)
     if record is not None and record[0] == VIEWER:
+        conn.presentations.pop(payload.booth_id)
         await _forward(conn, record[1], "leave", payload.booth_id, reply_to=None)
+    else:
+        await stop_publishing(conn, payload.booth_id)
     return {"booth_id": payload.booth_id}
+
+
+async def stop_publishing(conn: Connection, booth_id: int) -> None:
+    """This socket presents no more at the booth: the presentation ends for everyone (as when
+    its socket closes), and the viewers' questions and hands stop reaching it."""
+    record = conn.presentations.get(booth_id)
+    if record is not None and record[0] == PUBLISHER:
+        conn.presentations.pop(booth_id)
+        await _forward(conn, record[1], "end", booth_id, reason="publisher_left", reply_to=None)
+    await conn.leave_group(groups.presentation_staff(booth_id))
 
 
 @command("presentation.end")

@@ -23,7 +23,7 @@ def staff_groups_refused(user: User, joined: Iterable[str]) -> list[str]:
 
 def _still_allowed(user: User, kind: str, pk: int) -> bool:
     try:
-        if kind == "queue":
+        if kind in ("queue", "presentation"):  # both as editing the booth
             authorise_console(user, pk)
             return True
         return can(user, Perm.FAIR_MANAGE, access_fair(actor=user, fair_id=pk))

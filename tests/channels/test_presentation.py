@@ -10,6 +10,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from accounts.models import Membership
+from signaling import groups
 from signaling.media import registry
 from signaling.media.peers import Publisher, Subscriber, wait_until
 from signaling.media.relay_server import RelayServer
@@ -113,6 +114,42 @@ async def test_staff_go_live_viewers_decode_ask_and_the_presenter_leaving_ends_i
             assert await client.get(registry.pin_key(booth.pk)) is None
     await publisher.close()
     await subscriber.close()
+
+
+async def test_a_presenter_who_leaves_or_loses_the_role_ends_it_and_hears_no_more_viewers(
+    booth, recruiter, groups_left
+):
+    anna = await database_sync_to_async(factories.user)(name="Anna")
+    staff_group = groups.presentation_staff(booth.pk)
+    async with relay_server(), ws_client(recruiter) as rec, ws_client(anna) as a:
+        assert (await rec.connect())[0] and (await a.connect())[0]
+        await request(a, "presentation.follow", {"booth_id": booth.pk})
+
+        async def go_live() -> Publisher:
+            publisher = Publisher()
+            offer = {"booth_id": booth.pk, "description": _sdp(await publisher.offer())}
+            published = await request(rec, "presentation.publish", offer)
+            assert published["ok"], published
+            await publisher.pc.setRemoteDescription(_answer(published))
+            assert (await next_event(a, "presentation.started"))["booth_id"] == booth.pk
+            return publisher
+
+        first = await go_live()
+        assert (await request(rec, "presentation.leave", {"booth_id": booth.pk}))["ok"]
+        ended = await next_event(a, "presentation.ended")
+        assert ended == {"booth_id": booth.pk, "reason": "publisher_left"}
+        assert staff_group in groups_left
+        await first.close()
+
+        groups_left.clear()
+        second = await go_live()
+        await database_sync_to_async(recruiter.memberships.all().delete)()
+        ended = await next_event(a, "presentation.ended")
+        assert ended == {"booth_id": booth.pk, "reason": "publisher_left"}
+        assert staff_group in groups_left
+        refused = await request(a, "presentation.question", {"booth_id": booth.pk, "text": "x"})
+        assert refused["error"]["code"] == "presentation.not_watching"
+        await second.close()
 
 
 def _answer(reply):
