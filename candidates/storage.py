@@ -6,6 +6,7 @@ class PrivateFileSystemStorage(FileSystemStorage):
     """Files with no public address: they are served only through a permission-checked view."""
 
     def url(self, name: str | None) -> str:
+        # Django's own answer for a storage without addresses (Storage.url's contract).
         raise NotImplementedError("Private files have no URL; serve them through a view.")
 
 

@@ -44,29 +44,24 @@ def _real_redis_layer():
     )
 
 
-@pytest.fixture
-def groups_joined(monkeypatch):
-    """Every group a socket of this test subscribes to, refused requests included."""
-    joined: list[str] = []
-    original = FairConsumer.join_group
+def _spy_on(monkeypatch, method: str) -> list[str]:
+    """Every group a socket of this test passes to FairConsumer.<method>, refusals included."""
+    seen: list[str] = []
+    original = getattr(FairConsumer, method)
 
     async def spy(self, group):
-        joined.append(group)
+        seen.append(group)
         await original(self, group)
 
-    monkeypatch.setattr(FairConsumer, "join_group", spy)
-    return joined
+    monkeypatch.setattr(FairConsumer, method, spy)
+    return seen
+
+
+@pytest.fixture
+def groups_joined(monkeypatch):
+    return _spy_on(monkeypatch, "join_group")
 
 
 @pytest.fixture
 def groups_left(monkeypatch):
-    """Every group a socket of this test leaves."""
-    left: list[str] = []
-    original = FairConsumer.leave_group
-
-    async def spy(self, group):
-        left.append(group)
-        await original(self, group)
-
-    monkeypatch.setattr(FairConsumer, "leave_group", spy)
-    return left
+    return _spy_on(monkeypatch, "leave_group")
